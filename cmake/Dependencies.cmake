@@ -1,0 +1,28 @@
+# Every external dependency is found here, once. scripts/install-deps.sh installs the Debian
+# packages that provide them; ../shared/reference/build-facts.md says how CMake finds each.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+find_package(Protobuf REQUIRED)                 # CMake's FindProtobuf: protobuf::libprotobuf, protobuf::protoc
+pkg_check_modules(THRIFT REQUIRED IMPORTED_TARGET thrift)
+find_program(THRIFT_COMPILER thrift REQUIRED)
+find_package(Boost REQUIRED)                    # Thrift's C++ headers include Boost
+find_package(nlohmann_json 3.10 REQUIRED CONFIG)
+find_package(simdjson REQUIRED CONFIG)
+find_package(CLI11 REQUIRED CONFIG)
+
+if(TIDEMARK_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(TIDEMARK_BUILD_BENCH)
+  find_package(benchmark REQUIRED CONFIG)
+endif()
+
+# Batch compression, for the size-after-compression figures (bench/, `tidemark formats`).
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+find_library(SNAPPY_LIBRARY snappy REQUIRED)
+find_path(SNAPPY_INCLUDE_DIR snappy.h REQUIRED)
+add_library(tidemark_snappy INTERFACE)
+target_link_libraries(tidemark_snappy INTERFACE ${SNAPPY_LIBRARY})
+target_include_directories(tidemark_snappy SYSTEM INTERFACE ${SNAPPY_INCLUDE_DIR})
