@@ -21,6 +21,7 @@ endif()
 # Batch compression, for the size-after-compression figures (bench/, `tidemark formats`).
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+find_package(ZLIB REQUIRED)
 find_library(SNAPPY_LIBRARY snappy REQUIRED)
 find_path(SNAPPY_INCLUDE_DIR snappy.h REQUIRED)
 add_library(tidemark_snappy INTERFACE)

@@ -88,8 +88,11 @@ class [[nodiscard]] Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  // The error; an OK Status when ok().
-  Status status() const { return ok() ? Status() : std::get<1>(state_); }
+  // The error; an OK Status when ok(). The reference lives as long as this Result.
+  const Status& status() const {
+    static const Status kOkStatus;
+    return ok() ? kOkStatus : std::get<1>(state_);
+  }
 
   T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 

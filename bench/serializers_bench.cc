@@ -1,0 +1,287 @@
+// Serializer micro-benchmarks, registered by iterating the registry:
+//   Encode/<format>/<type>, Decode/<format>/<type>  - through the Serializer interface;
+//   Wire/<format>/<type>                            - the library call alone on prebuilt generated
+//                                                     messages (protobuf, Thrift), so the adapter's
+//                                                     own cost is the difference to Encode.
+// Every round trip is checked before anything is timed. Counters: bytes_per_event (raw), and
+// lz4/zstd/snappy/gzip bytes per event for a batch of 1,000 consecutive encoded events (what a
+// Kafka record batch compresses). Run: build/bench/serializers_bench --benchmark_repetitions=5
+#include <benchmark/benchmark.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/protocol/TCompactProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <vector>
+
+#include "bench_events.h"
+#include "tidemark/schemas/events.pb.h"
+#include "tidemark/schemas/events_types.h"
+#include "tidemark/serializers/compression.h"
+#include "tidemark/serializers/serializer_registry.h"
+
+namespace tidemark::bench {
+namespace {
+
+using core::EventType;
+using serializers::Serializer;
+
+constexpr std::size_t kBatch = 1000;  // events per simulated Kafka batch, and per rotation
+
+const std::vector<core::Event>& events_of(EventType type) {
+  static std::map<EventType, std::vector<core::Event>> cache;
+  auto it = cache.find(type);
+  if (it == cache.end()) it = cache.emplace(type, realistic_events(type, kBatch)).first;
+  return it->second;
+}
+
+struct Prepared {
+  std::vector<std::string> encoded;
+  double bytes_per_event = 0;
+  std::map<std::string, double> compressed_per_event;
+  std::string error;  // non-empty: the round trip failed, nothing is timed
+};
+
+Prepared prepare(const Serializer& s, EventType type) {
+  Prepared p;
+  std::string all;
+  for (const core::Event& e : events_of(type)) {
+    std::string bytes;
+    if (auto st = s.encode(e, bytes); !st.ok()) {
+      p.error = "encode failed: " + st.to_string();
+      return p;
+    }
+    auto back = s.decode(bytes, type);
+    if (!back.ok() || !(*back == e)) {
+      p.error = "round trip failed: " + (back.ok() ? std::string("different event") : back.status().to_string());
+      return p;
+    }
+    all += bytes;
+    p.encoded.push_back(std::move(bytes));
+  }
+  p.bytes_per_event = static_cast<double>(all.size()) / kBatch;
+  std::string compressed;
+  for (auto codec : serializers::kAllCodecs) {
+    if (serializers::compress(codec, all, compressed).ok()) {
+      p.compressed_per_event[std::string(serializers::codec_name(codec))] =
+          static_cast<double>(compressed.size()) / kBatch;
+    }
+  }
+  return p;
+}
+
+void set_size_counters(benchmark::State& state, const Prepared& p) {
+  state.counters["bytes_per_event"] = p.bytes_per_event;
+  for (const auto& [codec, size] : p.compressed_per_event) state.counters[codec + "_bytes"] = size;
+}
+
+void encode_bench(benchmark::State& state, const Serializer* s, EventType type,
+                  std::shared_ptr<Prepared> p) {
+  if (!p->error.empty()) {
+    state.SkipWithError(p->error.c_str());
+    return;
+  }
+  const auto& events = events_of(type);
+  std::string out;
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    core::Status st = s->encode(events[i], out);
+    benchmark::DoNotOptimize(st);
+    benchmark::DoNotOptimize(out.data());
+    bytes += out.size();
+    if (++i == events.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  set_size_counters(state, *p);
+}
+
+void decode_bench(benchmark::State& state, const Serializer* s, EventType type,
+                  std::shared_ptr<Prepared> p) {
+  if (!p->error.empty()) {
+    state.SkipWithError(p->error.c_str());
+    return;
+  }
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    auto event = s->decode(p->encoded[i], type);
+    benchmark::DoNotOptimize(event);
+    bytes += p->encoded[i].size();
+    if (++i == p->encoded.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  set_size_counters(state, *p);
+}
+
+// ---- Wire: generated messages built once, outside the timed loop ------------------------------
+
+namespace pb = ::tidemark::events::v1;
+
+template <typename Fill>
+auto build_messages(EventType type, Fill fill) {
+  using Message = decltype(fill(events_of(type).front()));
+  std::vector<Message> messages;
+  for (const core::Event& e : events_of(type)) messages.push_back(fill(e));
+  return messages;
+}
+
+pb::LabEvent proto_lab(const core::Event& e) {
+  const auto& v = std::get<core::LabEvent>(e);
+  pb::LabEvent m;
+  m.set_test_data(v.test_data);
+  m.set_event_timestamp(v.event_timestamp);
+  return m;
+}
+pb::WebEvent proto_web(const core::Event& e) {
+  const auto& v = std::get<core::WebEvent>(e);
+  pb::WebEvent m;
+  m.set_url(v.url);
+  m.set_referrer(v.referrer);
+  m.set_user_agent(v.user_agent);
+  m.set_host(v.host);
+  m.set_ip(v.ip);
+  m.mutable_geodata()->set_country(v.geodata.country);
+  m.mutable_geodata()->set_state(v.geodata.state);
+  m.mutable_geodata()->set_city(v.geodata.city);
+  m.set_event_time(v.event_time);
+  return m;
+}
+pb::TaxiTrip proto_taxi(const core::Event& e) {
+  const auto& v = std::get<core::TaxiTrip>(e);
+  pb::TaxiTrip m;
+  m.set_lpep_pickup_datetime(v.lpep_pickup_datetime);
+  m.set_lpep_dropoff_datetime(v.lpep_dropoff_datetime);
+  m.set_pulocationid(v.pu_location_id);
+  m.set_dolocationid(v.do_location_id);
+  if (v.passenger_count) m.set_passenger_count(*v.passenger_count);
+  m.set_trip_distance(v.trip_distance);
+  m.set_tip_amount(v.tip_amount);
+  return m;
+}
+
+template <typename Message>
+void proto_wire_bench(benchmark::State& state, std::vector<Message> messages) {
+  std::string out;
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    messages[i].SerializeToString(&out);
+    benchmark::DoNotOptimize(out.data());
+    bytes += out.size();
+    if (++i == messages.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+
+namespace th = ::tidemark::events::v1;
+
+th::LabEvent thrift_lab(const core::Event& e) {
+  const auto& v = std::get<core::LabEvent>(e);
+  th::LabEvent m;
+  m.test_data = v.test_data;
+  m.event_timestamp = v.event_timestamp;
+  return m;
+}
+th::WebEvent thrift_web(const core::Event& e) {
+  const auto& v = std::get<core::WebEvent>(e);
+  th::WebEvent m;
+  m.url = v.url;
+  m.referrer = v.referrer;
+  m.user_agent = v.user_agent;
+  m.host = v.host;
+  m.ip = v.ip;
+  m.geodata.country = v.geodata.country;
+  m.geodata.state = v.geodata.state;
+  m.geodata.city = v.geodata.city;
+  m.event_time = v.event_time;
+  return m;
+}
+th::TaxiTrip thrift_taxi(const core::Event& e) {
+  const auto& v = std::get<core::TaxiTrip>(e);
+  th::TaxiTrip m;
+  m.lpep_pickup_datetime = v.lpep_pickup_datetime;
+  m.lpep_dropoff_datetime = v.lpep_dropoff_datetime;
+  m.PULocationID = v.pu_location_id;
+  m.DOLocationID = v.do_location_id;
+  if (v.passenger_count) m.__set_passenger_count(*v.passenger_count);
+  m.trip_distance = v.trip_distance;
+  m.tip_amount = v.tip_amount;
+  return m;
+}
+
+// The library's write into a TMemoryBuffer and the copy of its bytes into a std::string (the
+// same product SerializeToString gives protobuf, and what the Serializer interface returns).
+template <typename Protocol, typename Message>
+void thrift_wire_bench(benchmark::State& state, std::vector<Message> messages) {
+  auto buffer = std::make_shared<apache::thrift::transport::TMemoryBuffer>(4096);
+  Protocol protocol(buffer);
+  std::string out;
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    buffer->resetBuffer();
+    messages[i].write(&protocol);
+    std::uint8_t* data = nullptr;
+    std::uint32_t size = 0;
+    buffer->getBuffer(&data, &size);
+    out.assign(reinterpret_cast<const char*>(data), size);
+    benchmark::DoNotOptimize(out.data());
+    bytes += size;
+    if (++i == messages.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+
+template <typename Protocol>
+void register_thrift_wire(const std::string& format) {
+  using apache::thrift::transport::TMemoryBuffer;
+  benchmark::RegisterBenchmark(("Wire/" + format + "/lab").c_str(),
+                               thrift_wire_bench<Protocol, th::LabEvent>,
+                               build_messages(EventType::kLab, thrift_lab));
+  benchmark::RegisterBenchmark(("Wire/" + format + "/web").c_str(),
+                               thrift_wire_bench<Protocol, th::WebEvent>,
+                               build_messages(EventType::kWeb, thrift_web));
+  benchmark::RegisterBenchmark(("Wire/" + format + "/taxi").c_str(),
+                               thrift_wire_bench<Protocol, th::TaxiTrip>,
+                               build_messages(EventType::kTaxi, thrift_taxi));
+}
+
+}  // namespace
+}  // namespace tidemark::bench
+
+int main(int argc, char** argv) {
+  using namespace tidemark;
+  using namespace tidemark::bench;
+  static const serializers::SerializerRegistry registry = serializers::make_builtin_registry();
+
+  benchmark::Initialize(&argc, argv);
+  int failures = 0;
+  for (const auto& s : registry.all()) {
+    for (core::EventType type : core::kAllEventTypes) {
+      auto prepared = std::make_shared<Prepared>(prepare(*s, type));
+      if (!prepared->error.empty()) {
+        ++failures;
+        std::cerr << s->name() << "/" << core::event_type_name(type) << ": " << prepared->error << '\n';
+      }
+      const std::string suffix = std::string(s->name()) + "/" + std::string(core::event_type_name(type));
+      benchmark::RegisterBenchmark(("Encode/" + suffix).c_str(), encode_bench, s.get(), type, prepared);
+      benchmark::RegisterBenchmark(("Decode/" + suffix).c_str(), decode_bench, s.get(), type, prepared);
+    }
+  }
+  benchmark::RegisterBenchmark("Wire/protobuf/lab", proto_wire_bench<pb::LabEvent>,
+                               build_messages(core::EventType::kLab, proto_lab));
+  benchmark::RegisterBenchmark("Wire/protobuf/web", proto_wire_bench<pb::WebEvent>,
+                               build_messages(core::EventType::kWeb, proto_web));
+  benchmark::RegisterBenchmark("Wire/protobuf/taxi", proto_wire_bench<pb::TaxiTrip>,
+                               build_messages(core::EventType::kTaxi, proto_taxi));
+  register_thrift_wire<apache::thrift::protocol::TBinaryProtocol>("thrift-binary");
+  register_thrift_wire<apache::thrift::protocol::TCompactProtocol>("thrift-compact");
+
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return failures == 0 ? 0 : 1;
+}

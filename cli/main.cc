@@ -1,0 +1,49 @@
+// The single `tidemark` binary. main stays thin: build the context, install the subcommands
+// (one file each), parse, and turn the outcome into an exit code.
+#include <iostream>
+
+#include "cli_common.h"
+#include "tidemark/serializers/versions.h"
+
+namespace {
+
+std::string version_text() {
+  std::string text = "tidemark " TIDEMARK_VERSION "\n";
+  for (const auto& [library, version] : tidemark::serializers::library_versions()) {
+    text += "  " + library + " " + version + "\n";
+  }
+  text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tidemark::cli;
+  Context ctx{tidemark::serializers::make_builtin_registry()};
+
+  CLI::App app{
+      "tidemark: Kafka lab traffic, serializer benchmarks and offset replays.\n"
+      "Exit codes: 0 done, 1 runtime failure, 2 usage error, 3 incomplete, 130 interrupted."};
+  app.name("tidemark");
+  app.set_version_flag("--version", version_text());
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  for (CommandInstaller install : {install_formats_command}) install(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11's own codes differ per error kind; tidemark documents one: 2 for every usage error.
+    std::cerr << "tidemark: error: " << e.what() << "\nRun 'tidemark --help' for usage.\n";
+    return kExitUsage;
+  }
+  return ctx.exit_code;
+}

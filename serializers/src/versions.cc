@@ -1,0 +1,22 @@
+#include "tidemark/serializers/versions.h"
+
+#include <google/protobuf/stubs/common.h>
+#include <simdjson.h>
+#include <thrift/config.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tidemark::serializers {
+
+std::vector<std::pair<std::string, std::string>> library_versions() {
+  return {
+      {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
+      {"thrift", PACKAGE_VERSION},
+      {"simdjson", SIMDJSON_VERSION},
+      {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+                            std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+                            std::to_string(NLOHMANN_JSON_VERSION_PATCH)},
+  };
+}
+
+}  // namespace tidemark::serializers

@@ -1,0 +1,98 @@
+// The tidemark binary as users run it: exit codes, --help, --version, and `formats` output.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr, interleaved
+};
+
+Run run(const std::string& args) {
+  const std::string command = std::string(TIDEMARK_BINARY) + " " + args + " 2>&1";
+  Run r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(Cli, VersionNamesTidemarkAndItsLibraries) {
+  Run r = run("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("tidemark "), std::string::npos);
+  EXPECT_NE(r.out.find("protobuf"), std::string::npos);
+  EXPECT_NE(r.out.find("thrift"), std::string::npos);
+}
+
+TEST(Cli, HelpListsSubcommandsAndExitCodes) {
+  Run r = run("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("formats"), std::string::npos);
+  EXPECT_NE(r.out.find("130 interrupted"), std::string::npos);
+  Run sub = run("formats --help");
+  EXPECT_EQ(sub.exit_code, 0);
+  EXPECT_NE(sub.out.find("--output"), std::string::npos);
+}
+
+TEST(Cli, UnknownFlagIsAUsageErrorNamingTheFlag) {
+  Run r = run("formats --frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--frobnicate"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UnknownSubcommandIsAUsageErrorNamingIt) {
+  Run r = run("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("frobnicate"), std::string::npos) << r.out;
+}
+
+TEST(Cli, NoSubcommandIsAUsageError) {
+  Run r = run("");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, BadOutputStyleIsAUsageErrorNamingTheValue) {
+  Run r = run("formats --output xml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("xml"), std::string::npos) << r.out;
+}
+
+TEST(Cli, FormatsOnAPipeWritesOneJsonLinePerFormat) {
+  Run r = run("formats");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    const std::size_t end = r.out.find('\n', start);
+    const auto line = nlohmann::json::parse(r.out.substr(start, end - start));
+    names.push_back(line["name"]);
+    EXPECT_GT(line["sample_bytes"]["lab"].get<int>(), 0);
+    EXPECT_GT(line["sample_bytes"]["web"].get<int>(), 0);
+    EXPECT_GT(line["sample_bytes"]["taxi"].get<int>(), 0);
+    EXPECT_FALSE(line["content_type"].get<std::string>().empty());
+    start = end + 1;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"json", "json-nlohmann", "protobuf", "thrift-binary",
+                                             "thrift-compact"}));
+}
+
+TEST(Cli, FormatsTableShowsEveryFormatAndItsContentType) {
+  Run r = run("formats --output table");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("FORMAT"), std::string::npos);
+  EXPECT_NE(r.out.find("application/vnd.apache.thrift.compact"), std::string::npos);
+  EXPECT_NE(r.out.find("json-nlohmann"), std::string::npos);
+}
+
+}  // namespace
