@@ -177,7 +177,7 @@ void proto_wire_bench(benchmark::State& state, std::vector<Message> messages) {
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
 
-namespace th = ::tidemark::events::v1;
+namespace th = ::tidemark::events::v1::thrift_gen;
 
 th::LabEvent thrift_lab(const core::Event& e) {
   const auto& v = std::get<core::LabEvent>(e);

@@ -16,6 +16,22 @@ std::string version_text() {
   return text;
 }
 
+std::string subcommand_names(CLI::App& app) {
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (!names.empty()) names += ", ";
+    names += sub->get_name();
+  }
+  return names;
+}
+
+bool is_subcommand(CLI::App& app, const std::string& word) {
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == word) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,6 +47,14 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
 
   for (CommandInstaller install : {install_formats_command}) install(app, ctx);
+
+  // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
+  if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
+    std::cerr << "tidemark: error: unknown command '" << argv[1] << "' (commands: "
+              << subcommand_names(app)
+              << ")\nRun 'tidemark --help' for usage.\n";
+    return kExitUsage;
+  }
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)   # librdkafka 2.0.2 incl. rdkafka_mock.h
 find_package(Protobuf REQUIRED)                 # CMake's FindProtobuf: protobuf::libprotobuf, protobuf::protoc
 pkg_check_modules(THRIFT REQUIRED IMPORTED_TARGET thrift)
 find_program(THRIFT_COMPILER thrift REQUIRED)

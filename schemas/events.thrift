@@ -2,7 +2,9 @@
 // core/include/tidemark/core/events.h (schemas/README.md lists them); a test checks the ids on
 // the wire against the tables. All times are i64 epoch milliseconds, UTC.
 
-namespace cpp tidemark.events.v1
+// C++: protobuf's generated classes own tidemark::events::v1 (same message names), so Thrift's
+// structs live one namespace further in.
+namespace cpp tidemark.events.v1.thrift_gen
 namespace java tidemark.events.v1
 namespace py tidemark.events.v1
 

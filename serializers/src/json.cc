@@ -530,6 +530,23 @@ Status read_double(od::value& value, EventType type, const FieldInfo& field, dou
 
 Status read_string(od::value& value, EventType type, const FieldInfo& field, std::string& out,
                    const FieldInfo* parent = nullptr) {
+  // Most strings have no escapes: then the bytes between the quotes are the value (simdjson's
+  // first pass has already checked the whole input for valid UTF-8 and unescaped control
+  // characters) and are copied once, straight from the input, skipping the unescape pass.
+  std::string_view token = value.raw_json_token();  // the string and any whitespace after it
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == '\t')) {
+    token.remove_suffix(1);
+  }
+  if (token.size() >= 2 && token.front() == '"' && token.back() == '"' &&
+      std::memchr(token.data() + 1, '\\', token.size() - 2) == nullptr) {
+    od::raw_json_string raw;
+    if (value.get_raw_json_string().get(raw)) {  // consumes the value
+      return bad_field(type, field, "is not a valid string", parent);
+    }
+    out.assign(token.data() + 1, token.size() - 2);
+    return {};
+  }
   std::string_view text;
   if (value.get_string().get(text)) return bad_field(type, field, "is not a valid string", parent);
   out.assign(text.data(), text.size());
@@ -630,9 +647,10 @@ Status for_each_field(od::object& object, const std::array<FieldInfo, N>& fields
   std::uint32_t seen = 0;
   std::size_t expected = 0;
   for (auto field_result : object) {
-    od::field field;
-    simdjson::error_code error = std::move(field_result).get(field);
+    simdjson::error_code error = field_result.error();
     if (error) return bad_json(error);
+    // Used in place: copying the field out costs a store-forwarding stall per key.
+    od::field& field = field_result.value_unsafe();
     const int index = match_key(field, fields, expected, error);
     if (error) return bad_json(error);
     if (index < 0) continue;  // an unknown key: its value is skipped by the iteration

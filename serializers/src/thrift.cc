@@ -38,7 +38,7 @@ namespace tidemark::serializers {
 namespace {
 
 namespace th = ::apache::thrift;
-namespace gen = ::tidemark::events::v1;
+namespace gen = ::tidemark::events::v1::thrift_gen;
 using th::transport::TMemoryBuffer;
 
 // Per-thread scratch state is rebuilt after handling an input or output larger than this, so one
@@ -51,7 +51,7 @@ struct BinaryProtocol {
   static constexpr std::string_view kName = "thrift-binary";
   static constexpr std::string_view kContentType = "application/vnd.apache.thrift.binary";
   static constexpr std::string_view kDescription =
-      "Apache Thrift TBinaryProtocol (schemas/events.thrift, namespace tidemark.events.v1)";
+      "Apache Thrift TBinaryProtocol (schemas/events.thrift)";
 };
 
 struct CompactProtocol {
@@ -59,7 +59,7 @@ struct CompactProtocol {
   static constexpr std::string_view kName = "thrift-compact";
   static constexpr std::string_view kContentType = "application/vnd.apache.thrift.compact";
   static constexpr std::string_view kDescription =
-      "Apache Thrift TCompactProtocol (schemas/events.thrift, namespace tidemark.events.v1)";
+      "Apache Thrift TCompactProtocol (schemas/events.thrift)";
 };
 
 // A read-only TMemoryBuffer over the caller's bytes. TMemoryBuffer::resetBuffer(ptr, n, OBSERVE)

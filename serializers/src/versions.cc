@@ -12,7 +12,9 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
   return {
       {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
       {"thrift", PACKAGE_VERSION},
-      {"simdjson", SIMDJSON_VERSION},
+      {"simdjson", std::to_string(simdjson::SIMDJSON_VERSION_MAJOR) + "." +
+                       std::to_string(simdjson::SIMDJSON_VERSION_MINOR) + "." +
+                       std::to_string(simdjson::SIMDJSON_VERSION_REVISION)},
       {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
                             std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
                             std::to_string(NLOHMANN_JSON_VERSION_PATCH)},

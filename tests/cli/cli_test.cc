@@ -9,14 +9,14 @@
 
 namespace {
 
-struct Run {
+struct RunResult {
   int exit_code = -1;
   std::string out;  // stdout and stderr, interleaved
 };
 
-Run run(const std::string& args) {
+RunResult run(const std::string& args) {
   const std::string command = std::string(TIDEMARK_BINARY) + " " + args + " 2>&1";
-  Run r;
+  RunResult r;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
   std::array<char, 4096> buf;
@@ -28,7 +28,7 @@ Run run(const std::string& args) {
 }
 
 TEST(Cli, VersionNamesTidemarkAndItsLibraries) {
-  Run r = run("--version");
+  RunResult r = run("--version");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("tidemark "), std::string::npos);
   EXPECT_NE(r.out.find("protobuf"), std::string::npos);
@@ -36,40 +36,40 @@ TEST(Cli, VersionNamesTidemarkAndItsLibraries) {
 }
 
 TEST(Cli, HelpListsSubcommandsAndExitCodes) {
-  Run r = run("--help");
+  RunResult r = run("--help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("formats"), std::string::npos);
   EXPECT_NE(r.out.find("130 interrupted"), std::string::npos);
-  Run sub = run("formats --help");
+  RunResult sub = run("formats --help");
   EXPECT_EQ(sub.exit_code, 0);
   EXPECT_NE(sub.out.find("--output"), std::string::npos);
 }
 
 TEST(Cli, UnknownFlagIsAUsageErrorNamingTheFlag) {
-  Run r = run("formats --frobnicate");
+  RunResult r = run("formats --frobnicate");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--frobnicate"), std::string::npos) << r.out;
 }
 
 TEST(Cli, UnknownSubcommandIsAUsageErrorNamingIt) {
-  Run r = run("frobnicate");
+  RunResult r = run("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("frobnicate"), std::string::npos) << r.out;
 }
 
 TEST(Cli, NoSubcommandIsAUsageError) {
-  Run r = run("");
+  RunResult r = run("");
   EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST(Cli, BadOutputStyleIsAUsageErrorNamingTheValue) {
-  Run r = run("formats --output xml");
+  RunResult r = run("formats --output xml");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("xml"), std::string::npos) << r.out;
 }
 
 TEST(Cli, FormatsOnAPipeWritesOneJsonLinePerFormat) {
-  Run r = run("formats");
+  RunResult r = run("formats");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::vector<std::string> names;
   std::size_t start = 0;
@@ -88,7 +88,7 @@ TEST(Cli, FormatsOnAPipeWritesOneJsonLinePerFormat) {
 }
 
 TEST(Cli, FormatsTableShowsEveryFormatAndItsContentType) {
-  Run r = run("formats --output table");
+  RunResult r = run("formats --output table");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("FORMAT"), std::string::npos);
   EXPECT_NE(r.out.find("application/vnd.apache.thrift.compact"), std::string::npos);

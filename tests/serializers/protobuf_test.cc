@@ -228,7 +228,7 @@ TEST(ProtobufSerializer, DecodesGarbageAsMalformed) {
       auto decoded = protobuf().decode(bytes, type);
       ASSERT_FALSE(decoded.ok()) << core::event_type_name(type);
       EXPECT_EQ(decoded.status().code(), StatusCode::kMalformed);
-      const std::string& message = decoded.status().message();
+      const std::string message = decoded.status().message();
       EXPECT_NE(message.find(std::string(core::event_type_info(type).message_name)),
                 std::string::npos) << message;
       EXPECT_NE(message.find(std::to_string(bytes.size()) + " bytes"), std::string::npos)

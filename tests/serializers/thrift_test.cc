@@ -26,7 +26,7 @@
 namespace tidemark::serializers {
 namespace {
 
-namespace gen = ::tidemark::events::v1;
+namespace gen = ::tidemark::events::v1::thrift_gen;
 using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::protocol::TCompactProtocol;
 using apache::thrift::protocol::TProtocol;
