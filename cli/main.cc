@@ -3,12 +3,14 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "tidemark/kafka/versions.h"
 #include "tidemark/serializers/versions.h"
 
 namespace {
 
 std::string version_text() {
   std::string text = "tidemark " TIDEMARK_VERSION "\n";
+  text += "  librdkafka " + tidemark::kafka::librdkafka_version() + "\n";
   for (const auto& [library, version] : tidemark::serializers::library_versions()) {
     text += "  " + library + " " + version + "\n";
   }
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
-  for (CommandInstaller install : {install_formats_command}) install(app, ctx);
+  for (CommandInstaller install : {install_broker_command, install_formats_command}) install(app, ctx);
 
   // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
   if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {

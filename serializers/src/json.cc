@@ -8,7 +8,7 @@
 //     do: \" \\ \b \f \n \r \t, other bytes below 0x20 and 0x7F as \u00XX, every non-ASCII code
 //     point as \uXXXX (lowercase hex; astral code points as a UTF-16 surrogate pair);
 //   * integers in decimal, doubles as the shortest digits that read back to the same double
-//     (std::to_chars), laid out as nlohmann lays them out (see append_double).
+//     (std::to_chars), laid out as nlohmann lays them out (see Chunk::put_double).
 // Invalid UTF-8 is found while escaping, in the same pass.
 //
 // The reader accepts any JSON object with the required keys in any order: unknown keys are
@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -107,8 +108,8 @@ constexpr bool names_need_no_escaping(const std::array<FieldInfo, N>& fields) {
   for (const FieldInfo& f : fields) {
     if (f.name.empty()) return false;
     for (char c : f.name) {
-      const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                         (c >= '0' && c <= '9') || c == '_';
+      const bool plain =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
       if (!plain) return false;
     }
   }
@@ -122,12 +123,27 @@ constexpr std::size_t key_prefix_bytes(const std::array<FieldInfo, N>& fields) {
   return n;
 }
 
+// A field name and its closing quote as it appears raw in the input (`name"`), as three
+// little-endian words and masks, so the reader compares a key with three loads.
+struct KeyWords {
+  std::array<std::uint64_t, 3> word{};
+  std::array<std::uint64_t, 3> mask{};
+};
+inline constexpr std::size_t kMaxKeyWordBytes = 24;
+
 template <std::size_t N, std::size_t Bytes>
 struct KeyPrefixes {
   std::array<char, Bytes> text{};
   std::array<std::size_t, N + 1> start{};
+  std::array<KeyWords, N> words{};
+  static constexpr std::size_t size() noexcept { return N; }
+  // `{"name":` or `,"name":`
   std::string_view operator[](std::size_t i) const noexcept {
     return {text.data() + start[i], start[i + 1] - start[i]};
+  }
+  // `name"`: what a raw key in the input starts with when it is this field's name
+  std::string_view name_and_quote(std::size_t i) const noexcept {
+    return {text.data() + start[i] + 2, start[i + 1] - start[i] - 3};
   }
 };
 
@@ -142,18 +158,37 @@ constexpr KeyPrefixes<N, Bytes> make_key_prefixes(const std::array<FieldInfo, N>
     for (char c : fields[i].name) keys.text[pos++] = c;
     keys.text[pos++] = '"';
     keys.text[pos++] = ':';
+    const std::size_t n = fields[i].name.size() + 1;  // name and closing quote
+    for (std::size_t b = 0; b < n && b < kMaxKeyWordBytes; ++b) {
+      const char c = b + 1 < n ? fields[i].name[b] : '"';
+      keys.words[i].word[b / 8] |= std::uint64_t{static_cast<unsigned char>(c)} << (8 * (b % 8));
+      keys.words[i].mask[b / 8] |= std::uint64_t{0xFF} << (8 * (b % 8));
+    }
   }
   keys.start[N] = pos;
   return keys;
 }
+
+template <std::size_t N>
+constexpr bool names_fit_key_words(const std::array<FieldInfo, N>& fields) {
+  for (const FieldInfo& f : fields) {
+    if (f.name.size() + 1 > kMaxKeyWordBytes) return false;
+  }
+  return true;
+}
+static_assert(std::endian::native == std::endian::little, "KeyWords assume little-endian loads");
+static_assert(names_fit_key_words(core::kLabFields) && names_fit_key_words(core::kWebFields) &&
+              names_fit_key_words(core::kGeoDataFields) && names_fit_key_words(core::kTaxiFields));
 
 static_assert(names_need_no_escaping(core::kLabFields));
 static_assert(names_need_no_escaping(core::kWebFields));
 static_assert(names_need_no_escaping(core::kGeoDataFields));
 static_assert(names_need_no_escaping(core::kTaxiFields));
 
-inline constexpr auto kLabKeys = make_key_prefixes<key_prefix_bytes(core::kLabFields)>(core::kLabFields);
-inline constexpr auto kWebKeys = make_key_prefixes<key_prefix_bytes(core::kWebFields)>(core::kWebFields);
+inline constexpr auto kLabKeys =
+    make_key_prefixes<key_prefix_bytes(core::kLabFields)>(core::kLabFields);
+inline constexpr auto kWebKeys =
+    make_key_prefixes<key_prefix_bytes(core::kWebFields)>(core::kWebFields);
 inline constexpr auto kGeoKeys =
     make_key_prefixes<key_prefix_bytes(core::kGeoDataFields)>(core::kGeoDataFields);
 inline constexpr auto kTaxiKeys =
@@ -192,9 +227,9 @@ inline std::size_t find_needs_work(const unsigned char* s, std::size_t i, std::s
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
     // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches every non-ASCII byte.
-    const __m128i hits = _mm_or_si128(
-        _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, quote)),
-        _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, del)));
+    const __m128i hits =
+        _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, quote)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, del)));
     const int mask = _mm_movemask_epi8(hits);
     if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
@@ -205,10 +240,25 @@ inline std::size_t find_needs_work(const unsigned char* s, std::size_t i, std::s
 
 inline constexpr char kHex[] = "0123456789abcdef";
 
+// The letter of the two-character escape of an ASCII byte (\" \\ \b \f \n \r \t), or 0 for the
+// bytes written as \u00XX.
+constexpr std::array<char, 128> make_short_escapes() {
+  std::array<char, 128> t{};
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  return t;
+}
+inline constexpr std::array<char, 128> kShortEscapes = make_short_escapes();
+
 inline void append_u_escape(std::string& out, std::uint32_t unit) {
-  const char esc[6] = {'\\', 'u', kHex[(unit >> 12) & 0xF], kHex[(unit >> 8) & 0xF],
-                       kHex[(unit >> 4) & 0xF], kHex[unit & 0xF]};
-  out.append(esc, 6);
+  char escape[6] = {'\\', 'u'};
+  for (int k = 0; k < 4; ++k) escape[2 + k] = kHex[(unit >> (12 - 4 * k)) & 0xF];
+  out.append(escape, 6);
 }
 
 // Appends `text` as a JSON string literal (quotes included). Returns std::string_view::npos, or
@@ -226,15 +276,12 @@ std::size_t append_json_string(std::string& out, std::string_view text) {
     if (i == n) break;
     const unsigned char c = s[i];
     if (c < 0x80) {
-      switch (c) {
-        case '"': out.append("\\\"", 2); break;
-        case '\\': out.append("\\\\", 2); break;
-        case '\b': out.append("\\b", 2); break;
-        case '\f': out.append("\\f", 2); break;
-        case '\n': out.append("\\n", 2); break;
-        case '\r': out.append("\\r", 2); break;
-        case '\t': out.append("\\t", 2); break;
-        default: append_u_escape(out, c); break;  // other controls and DEL
+      const char short_escape = kShortEscapes[c];
+      if (short_escape != 0) {
+        const char escape[2] = {'\\', short_escape};
+        out.append(escape, 2);
+      } else {
+        append_u_escape(out, c);  // other controls and DEL
       }
       ++i;
       continue;
@@ -280,81 +327,128 @@ std::size_t append_json_string(std::string& out, std::string_view text) {
   return std::string_view::npos;
 }
 
-template <typename Int>
-inline void append_int(std::string& out, Int value) {
-  char buf[24];
-  const auto result = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, static_cast<std::size_t>(result.ptr - buf));
-}
+// Bounded pieces (keys, numbers, null) are put into a stack buffer and reach `out` in one
+// append: many small appends cost a memmove call each.
+class Chunk {
+ public:
+  static constexpr std::size_t kCapacity = 512;
 
-// Appends a finite double the way nlohmann's dump() writes one (its detail::to_chars), which
+  // For the short texts written here, two overlapping fixed-size copies beat a memcpy call.
+  void put(std::string_view text) noexcept {
+    const char* src = text.data();
+    const std::size_t n = text.size();
+    if (n >= 16 && n <= 32) {
+      std::memcpy(p_, src, 16);
+      std::memcpy(p_ + n - 16, src + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+      std::memcpy(p_, src, 8);
+      std::memcpy(p_ + n - 8, src + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(p_, src, 4);
+      std::memcpy(p_ + n - 4, src + n - 4, 4);
+    } else {
+      std::memcpy(p_, src, n);
+    }
+    p_ += n;
+  }
+  void put(char c) noexcept { *p_++ = c; }
+  template <typename Int>
+  void put_int(Int value) noexcept {
+    p_ = std::to_chars(p_, p_ + 24, value).ptr;
+  }
+  void put_double(double value) noexcept;
+  void flush_to(std::string& out) {
+    out.append(buf_, static_cast<std::size_t>(p_ - buf_));
+    p_ = buf_;
+  }
+
+ private:
+  char buf_[kCapacity];
+  char* p_ = buf_;
+};
+
+// Writes a finite double the way nlohmann's dump() writes one (its detail::to_chars), which
 // is also Python's repr() except in one decade (below):
 //   * the digits are the shortest that read back to the same double (std::to_chars; nlohmann
 //     uses Grisu2, which gives the same digits except in rare cases, see json_nlohmann.cc);
 //   * with the decimal point at position n of the k digits (value = 0.d1d2...dk * 10^n):
 //       -4 < n <= 0     "0.000ddd"
-//       0 < n < k <= 15 "ddd.ddd"        (n <= 15)
+//       0 < n < k, n <= 15  "ddd.ddd"
 //       k <= n <= 15    "ddd000.0"       (integral values keep a ".0": 18.0 stays 18.0)
-//       otherwise       "d.ddde+XX"     (exponent with a sign and at least two digits)
+//       otherwise       "d.ddde+XX"      (exponent with a sign and at least two digits)
 //     Python switches to the exponent form only at n > 16, so 1e15 <= |v| < 1e16 is
 //     "1e+15" here and in nlohmann but "1000000000000000.0" in Python; both read back the same.
 //   * zero is "0.0" or "-0.0".
-inline void append_double(std::string& out, double value) {
+// At most 24 characters ("-2.2250738585072014e-308").
+void Chunk::put_double(double value) noexcept {
   if (value == 0) {
-    if (std::signbit(value)) {
-      out.append("-0.0", 4);
-    } else {
-      out.append("0.0", 3);
-    }
+    put(std::signbit(value) ? std::string_view("-0.0") : std::string_view("0.0"));
     return;
+  }
+  // Fast path for the common case of fares, distances and tips: a value that is exactly the
+  // double nearest to some cents/100. Below 1e13 doubles are closer together than 0.005, so no
+  // other decimal with at most two places maps to the same double, and "units.cc" with trailing
+  // zeros dropped (keeping one, as "18.0") is the shortest text that reads back to it: what
+  // std::to_chars would find, without its cost.
+  if (std::fabs(value) < 1e13) {
+    const double scaled = value * 100;
+    const auto cents = static_cast<std::int64_t>(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+    if (static_cast<double>(cents) / 100 == value) {
+      const std::uint64_t magnitude =
+          cents < 0 ? static_cast<std::uint64_t>(-cents) : static_cast<std::uint64_t>(cents);
+      if (cents < 0) *p_++ = '-';
+      p_ = std::to_chars(p_, p_ + 24, magnitude / 100).ptr;
+      const auto fraction = static_cast<unsigned>(magnitude % 100);
+      *p_++ = '.';
+      *p_++ = static_cast<char>('0' + fraction / 10);
+      if (fraction % 10 != 0) *p_++ = static_cast<char>('0' + fraction % 10);
+      return;
+    }
   }
   // Scientific form gives the shortest round-trip digits and the exponent directly:
   // "-d.ddde+XX" or "de-XXX".
   char sci[32];
-  const auto result = std::to_chars(sci, sci + sizeof sci, value, std::chars_format::scientific);
+  const char* const end =
+      std::to_chars(sci, sci + sizeof sci, value, std::chars_format::scientific).ptr;
   const char* p = sci;
-  const char* const end = result.ptr;
   const bool negative = *p == '-';
   if (negative) ++p;
   char digits[24];
   int k = 0;
-  const char* q = p;
-  for (; q < end && *q != 'e'; ++q) {
-    if (*q != '.') digits[k++] = *q;
+  for (; p < end && *p != 'e'; ++p) {
+    if (*p != '.') digits[k++] = *p;
   }
+  // p is at 'e'; the exponent is "+XX", "-XX" or "+XXX".
   int exponent = 0;
-  std::from_chars(q + 1 + (q[1] == '+' ? 1 : 0), end, exponent);
+  for (const char* q = p + 2; q < end; ++q) exponent = exponent * 10 + (*q - '0');
+  if (p[1] == '-') exponent = -exponent;
   const int n = exponent + 1;  // position of the decimal point relative to the digits
   constexpr int kMinExp = -4;  // nlohmann's (and Python's) lower bound for fixed notation
   constexpr int kMaxExp = std::numeric_limits<double>::digits10;  // 15: nlohmann's upper bound
 
-  char buf[48];
-  char* w = buf;
-  if (negative) *w++ = '-';
+  if (kMinExp < n && n <= kMaxExp && negative) *p_++ = '-';
   if (k <= n && n <= kMaxExp) {
-    std::memcpy(w, digits, static_cast<std::size_t>(k));
-    w += k;
-    for (int z = k; z < n; ++z) *w++ = '0';
-    *w++ = '.';
-    *w++ = '0';
+    std::memcpy(p_, digits, static_cast<std::size_t>(k));
+    p_ += k;
+    for (int z = k; z < n; ++z) *p_++ = '0';
+    *p_++ = '.';
+    *p_++ = '0';
   } else if (0 < n && n <= kMaxExp) {
-    std::memcpy(w, digits, static_cast<std::size_t>(n));
-    w += n;
-    *w++ = '.';
-    std::memcpy(w, digits + n, static_cast<std::size_t>(k - n));
-    w += k - n;
+    std::memcpy(p_, digits, static_cast<std::size_t>(n));
+    p_ += n;
+    *p_++ = '.';
+    std::memcpy(p_, digits + n, static_cast<std::size_t>(k - n));
+    p_ += k - n;
   } else if (kMinExp < n && n <= 0) {
-    *w++ = '0';
-    *w++ = '.';
-    for (int z = 0; z < -n; ++z) *w++ = '0';
-    std::memcpy(w, digits, static_cast<std::size_t>(k));
-    w += k;
+    *p_++ = '0';
+    *p_++ = '.';
+    for (int z = 0; z < -n; ++z) *p_++ = '0';
+    std::memcpy(p_, digits, static_cast<std::size_t>(k));
+    p_ += k;
   } else {
-    // to_chars' scientific form is already nlohmann's: "d.ddde+XX", exponent of 2+ digits.
-    out.append(sci, static_cast<std::size_t>(end - sci));
-    return;
+    // to_chars' scientific form is already nlohmann's: "-d.ddde+XX", exponent of 2+ digits.
+    put(std::string_view(sci, static_cast<std::size_t>(end - sci)));
   }
-  out.append(buf, static_cast<std::size_t>(w - buf));
 }
 
 Status invalid_utf8(EventType type, const FieldInfo& field, std::size_t offset,
@@ -387,11 +481,13 @@ inline bool write_string_field(std::string& out, const Keys& keys, std::size_t i
 }
 
 Status encode_lab(const LabEvent& e, std::string& out) {
-  out.append(kLabKeys[lab::kTestData]);
-  append_int(out, e.test_data);
-  out.append(kLabKeys[lab::kEventTimestamp]);
-  append_int(out, e.event_timestamp);
-  out.push_back('}');
+  Chunk chunk;
+  chunk.put(kLabKeys[lab::kTestData]);
+  chunk.put_int(e.test_data);
+  chunk.put(kLabKeys[lab::kEventTimestamp]);
+  chunk.put_int(e.event_timestamp);
+  chunk.put('}');
+  chunk.flush_to(out);
   return {};
 }
 
@@ -402,15 +498,14 @@ Status encode_web(const WebEvent& e, std::string& out) {
   if (!core::is_formattable(e.event_time)) {
     return not_formattable(kType, f[web::kEventTime], e.event_time);
   }
-  out.reserve(e.url.size() + e.referrer.size() + e.user_agent.size() + e.host.size() +
-              e.ip.size() + e.geodata.country.size() + e.geodata.state.size() +
-              e.geodata.city.size() + 192);
+  out.reserve(e.url.size() + e.referrer.size() + e.user_agent.size() + e.host.size() + e.ip.size() +
+              e.geodata.country.size() + e.geodata.state.size() + e.geodata.city.size() + 192);
   Status status;
   if (!write_string_field(out, kWebKeys, web::kUrl, e.url, kType, f[web::kUrl], status) ||
       !write_string_field(out, kWebKeys, web::kReferrer, e.referrer, kType, f[web::kReferrer],
                           status) ||
-      !write_string_field(out, kWebKeys, web::kUserAgent, e.user_agent, kType,
-                          f[web::kUserAgent], status) ||
+      !write_string_field(out, kWebKeys, web::kUserAgent, e.user_agent, kType, f[web::kUserAgent],
+                          status) ||
       !write_string_field(out, kWebKeys, web::kHost, e.host, kType, f[web::kHost], status) ||
       !write_string_field(out, kWebKeys, web::kIp, e.ip, kType, f[web::kIp], status)) {
     return status;
@@ -442,35 +537,49 @@ Status encode_taxi(const TaxiTrip& e, std::string& out) {
   if (!core::is_formattable(e.lpep_dropoff_datetime)) {
     return not_formattable(kType, f[taxi::kDropoff], e.lpep_dropoff_datetime);
   }
-  if (!std::isfinite(e.trip_distance)) return not_finite(kType, f[taxi::kDistance], e.trip_distance);
+  if (!std::isfinite(e.trip_distance))
+    return not_finite(kType, f[taxi::kDistance], e.trip_distance);
   if (!std::isfinite(e.tip_amount)) return not_finite(kType, f[taxi::kTip], e.tip_amount);
-  out.append(kTaxiKeys[taxi::kPickup]);
-  out.push_back('"');
+  // Keys and names, 2 x 24-character numbers and 3 x 11-character integers: well under 512.
+  static_assert(key_prefix_bytes(core::kTaxiFields) + 2 * 24 + 3 * 11 + 16 < Chunk::kCapacity);
+  Chunk chunk;
+  chunk.put(kTaxiKeys[taxi::kPickup]);
+  chunk.put('"');
+  chunk.flush_to(out);
   core::append_datetime(out, e.lpep_pickup_datetime);
-  out.push_back('"');
-  out.append(kTaxiKeys[taxi::kDropoff]);
-  out.push_back('"');
+  chunk.put('"');
+  chunk.put(kTaxiKeys[taxi::kDropoff]);
+  chunk.put('"');
+  chunk.flush_to(out);
   core::append_datetime(out, e.lpep_dropoff_datetime);
-  out.push_back('"');
-  out.append(kTaxiKeys[taxi::kPu]);
-  append_int(out, e.pu_location_id);
-  out.append(kTaxiKeys[taxi::kDo]);
-  append_int(out, e.do_location_id);
-  out.append(kTaxiKeys[taxi::kPassengers]);
+  chunk.put('"');
+  chunk.put(kTaxiKeys[taxi::kPu]);
+  chunk.put_int(e.pu_location_id);
+  chunk.put(kTaxiKeys[taxi::kDo]);
+  chunk.put_int(e.do_location_id);
+  chunk.put(kTaxiKeys[taxi::kPassengers]);
   if (e.passenger_count) {
-    append_int(out, *e.passenger_count);
+    chunk.put_int(*e.passenger_count);
   } else {
-    out.append("null", 4);
+    chunk.put("null");
   }
-  out.append(kTaxiKeys[taxi::kDistance]);
-  append_double(out, e.trip_distance);
-  out.append(kTaxiKeys[taxi::kTip]);
-  append_double(out, e.tip_amount);
-  out.push_back('}');
+  chunk.put(kTaxiKeys[taxi::kDistance]);
+  chunk.put_double(e.trip_distance);
+  chunk.put(kTaxiKeys[taxi::kTip]);
+  chunk.put_double(e.tip_amount);
+  chunk.put('}');
+  chunk.flush_to(out);
   return {};
 }
 
 // ---- reader ----------------------------------------------------------------------------------
+// The readers return bool and set `status` only on failure, so the success path builds no
+// Status (and no std::string) per field.
+
+bool fail(Status& status, Status error) {
+  status = std::move(error);
+  return false;
+}
 
 Status bad_field(EventType type, const FieldInfo& field, std::string_view problem,
                  const FieldInfo* parent = nullptr) {
@@ -484,262 +593,378 @@ Status bad_json(simdjson::error_code error) {
   return core::malformed(std::string("not a valid JSON object: ") + simdjson::error_message(error));
 }
 
-// The index in `fields` of the key of `field`, or -1 when the key is unknown. Keys are compared
-// raw first (no copy; the field names contain nothing to escape), expected-next-field first, and
+// Whether the raw key at `raw` (just after its opening quote, inside the padded input) is the
+// field described by `k`. Reads 24 bytes from `raw`: within the input and its
+// SIMDJSON_PADDING, since `raw` lies inside the input.
+inline bool key_equals(const char* raw, const KeyWords& k) noexcept {
+  std::uint64_t a, b, c;
+  std::memcpy(&a, raw, 8);
+  std::memcpy(&b, raw + 8, 8);
+  std::memcpy(&c, raw + 16, 8);
+  return (((a ^ k.word[0]) & k.mask[0]) | ((b ^ k.word[1]) & k.mask[1]) |
+          ((c ^ k.word[2]) & k.mask[2])) == 0;
+}
+
+// The field index of the key of `field`, or -1 when the key is unknown. Keys are compared raw
+// (no copy; the field names contain nothing to escape), the expected next field first, and
 // unescaped only when that fails (an escaped or unknown key).
-template <std::size_t N>
-int match_key(od::field& field, const std::array<FieldInfo, N>& fields, std::size_t expected,
+template <typename Keys>
+int match_key(od::field& field, const Keys& keys, std::size_t expected,
               simdjson::error_code& error) {
-  const od::raw_json_string raw = field.key();
-  // unsafe_is_equal reads at most name.size() + 1 bytes, which the padding guarantees.
-  if (expected < N && raw.unsafe_is_equal(fields[expected].name)) return static_cast<int>(expected);
-  for (std::size_t i = 0; i < N; ++i) {
-    if (i != expected && raw.unsafe_is_equal(fields[i].name)) return static_cast<int>(i);
+  constexpr std::size_t kCount = Keys::size();
+  const char* raw = field.key().raw();
+  if (expected < kCount && key_equals(raw, keys.words[expected])) {
+    return static_cast<int>(expected);
+  }
+  for (std::size_t i = 0; i < kCount; ++i) {
+    if (i != expected && key_equals(raw, keys.words[i])) return static_cast<int>(i);
   }
   std::string_view key;
   error = field.unescaped_key().get(key);
   if (error) return -1;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (key == fields[i].name) return static_cast<int>(i);
+  for (std::size_t i = 0; i < kCount; ++i) {
+    const std::string_view want = keys.name_and_quote(i);
+    if (key == want.substr(0, want.size() - 1)) return static_cast<int>(i);
   }
   return -1;
 }
 
-// Reads an integer value into `out` after checking it fits in Int.
+// An integer that fits in Int.
 template <typename Int>
-Status read_int(od::value& value, EventType type, const FieldInfo& field, Int& out) {
+bool read_int(od::value& value, EventType type, const FieldInfo& field, Int& out, Status& status) {
   std::int64_t v = 0;
   const simdjson::error_code error = value.get_int64().get(v);
-  if (error == simdjson::NUMBER_OUT_OF_RANGE) {
-    return bad_field(type, field, "is out of range");
+  if (error) {
+    return fail(status, bad_field(type, field,
+                                  error == simdjson::NUMBER_OUT_OF_RANGE ? "is out of range"
+                                                                         : "is not an integer"));
   }
-  if (error) return bad_field(type, field, "is not an integer");
   if (v < std::numeric_limits<Int>::min() || v > std::numeric_limits<Int>::max()) {
-    return bad_field(type, field,
-                     std::to_string(v) + (sizeof(Int) == 4 ? " is out of int32 range"
-                                                            : " is out of range"));
+    return fail(status, bad_field(type, field, std::to_string(v) + " is out of int32 range"));
   }
   out = static_cast<Int>(v);
-  return {};
-}
-
-Status read_double(od::value& value, EventType type, const FieldInfo& field, double& out) {
-  if (value.get_double().get(out)) return bad_field(type, field, "is not a number");
-  return {};
-}
-
-Status read_string(od::value& value, EventType type, const FieldInfo& field, std::string& out,
-                   const FieldInfo* parent = nullptr) {
-  // Most strings have no escapes: then the bytes between the quotes are the value (simdjson's
-  // first pass has already checked the whole input for valid UTF-8 and unescaped control
-  // characters) and are copied once, straight from the input, skipping the unescape pass.
-  std::string_view token = value.raw_json_token();  // the string and any whitespace after it
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
-                            token.back() == '\t')) {
-    token.remove_suffix(1);
-  }
-  if (token.size() >= 2 && token.front() == '"' && token.back() == '"' &&
-      std::memchr(token.data() + 1, '\\', token.size() - 2) == nullptr) {
-    od::raw_json_string raw;
-    if (value.get_raw_json_string().get(raw)) {  // consumes the value
-      return bad_field(type, field, "is not a valid string", parent);
-    }
-    out.assign(token.data() + 1, token.size() - 2);
-    return {};
-  }
-  std::string_view text;
-  if (value.get_string().get(text)) return bad_field(type, field, "is not a valid string", parent);
-  out.assign(text.data(), text.size());
-  return {};
-}
-
-inline bool two_digits(const char* p, int& out) noexcept {
-  const unsigned a = static_cast<unsigned char>(p[0]) - '0';
-  const unsigned b = static_cast<unsigned char>(p[1]) - '0';
-  if (a > 9 || b > 9) return false;
-  out = static_cast<int>(a * 10 + b);
   return true;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
+bool read_double(od::value& value, EventType type, const FieldInfo& field, double& out,
+                 Status& status) {
+  if (value.get_double().get(out)) return fail(status, bad_field(type, field, "is not a number"));
+  return true;
+}
+
+// A string, as a view into the parser's buffer (valid until the parser's next document).
+bool read_text(od::value& value, EventType type, const FieldInfo& field, std::string_view& out,
+               Status& status, const FieldInfo* parent = nullptr) {
+  if (value.get_string().get(out)) {
+    return fail(status, bad_field(type, field, "is not a valid string", parent));
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date in years 0000..9999 (H. Hinnant's
+// days_from_civil, shifted by one 400-year era so that all arithmetic is unsigned and every
+// division is by a constant).
+constexpr std::int64_t days_from_civil(unsigned y, unsigned m, unsigned d) noexcept {
+  constexpr unsigned kEraDays = 146097;
+  y = y + 400 - (m <= 2 ? 1u : 0u);
+  const unsigned era = y / 400;
+  const unsigned yoe = y - era * 400;
   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  return static_cast<std::int64_t>(era) * kEraDays + doe - 719468 - kEraDays;
+}
+static_assert(days_from_civil(1970, 1, 1) == 0);
+static_assert(days_from_civil(2000, 3, 1) == 11017);
+static_assert(days_from_civil(0, 1, 1) == -719528);
+static_assert(days_from_civil(9999, 12, 31) == 2932896);
+
+// An 8-byte pattern for parsing fixed-layout text a word at a time: 'd' marks a digit, any
+// other character must appear as it is.
+struct WordPattern {
+  std::uint64_t digit_mask = 0;    // 0xFF on digit bytes
+  std::uint64_t literal_mask = 0;  // 0xFF on literal bytes
+  std::uint64_t literal = 0;       // the literal bytes
+};
+
+constexpr WordPattern word_pattern(std::string_view pattern) {
+  WordPattern p;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const std::uint64_t byte = std::uint64_t{0xFF} << (8 * i);
+    if (pattern[i] == 'd') {
+      p.digit_mask |= byte;
+    } else {
+      p.literal_mask |= byte;
+      p.literal |= std::uint64_t{static_cast<unsigned char>(pattern[i])} << (8 * i);
+    }
+  }
+  return p;
+}
+
+inline std::uint64_t load_word(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Whether `w` matches `pattern`; `digits` gets the digit values (other bytes 0).
+inline bool match_word(std::uint64_t w, const WordPattern& pattern,
+                       std::uint64_t& digits) noexcept {
+  constexpr std::uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL;
+  const std::uint64_t d = w & pattern.digit_mask;
+  const std::uint64_t zeros = 0x3030303030303030ULL & pattern.digit_mask;
+  // A digit byte is 0x30..0x39: its high nibble is 3, and stays 3 after adding 6.
+  const bool ok = ((w & pattern.literal_mask) == pattern.literal) & ((d & kHigh) == zeros) &
+                  (((d + (0x0606060606060606ULL & pattern.digit_mask)) & kHigh) == zeros);
+  digits = d - zeros;
+  return ok;
+}
+
+// Byte i of the result is 10 * digit[i] + digit[i + 1]: two-digit numbers at every offset.
+inline std::uint64_t digit_pairs(std::uint64_t digits) noexcept {
+  return digits * 10 + (digits >> 8);
+}
+inline unsigned byte_at(std::uint64_t w, int i) noexcept {
+  return static_cast<unsigned>((w >> (8 * i)) & 0xFF);
 }
 
 // The exact text the writer produces ("2026-11-23T10:15:30.123Z", "2019-10-01 00:26:02",
-// "2019-10-01 00:26:02.500"), parsed without allocating. Anything else, including dates the
-// fast path does not bother to judge, returns false and goes to core's full parsers, so the set
-// of accepted strings is exactly core's.
+// "2019-10-01 00:26:02.500"), parsed a word at a time without allocating. Anything else,
+// including dates the fast path does not bother to judge, returns false and goes to core's full
+// parsers, so the set of accepted strings is exactly core's.
 bool parse_canonical_time(std::string_view s, core::JsonTime kind, std::int64_t& millis) noexcept {
+  static constexpr WordPattern kDate = word_pattern("dddd-dd-");
+  static constexpr WordPattern kIsoMiddle = word_pattern("ddTdd:dd");
+  static constexpr WordPattern kIsoEnd = word_pattern(":dd.dddZ");  // bytes 16..24
+  static constexpr WordPattern kDateTimeMiddle = word_pattern("dd dd:dd");
+  static constexpr WordPattern kDateTimeEnd = word_pattern("dd:dd:dd");    // bytes 11..19
+  static constexpr WordPattern kDateTimeMsEnd = word_pattern("d:dd.ddd");  // bytes 15..23
   const char* p = s.data();
-  bool has_millis;
+  std::uint64_t date, middle, end;
+  unsigned second, ms;
+  bool ok;
   if (kind == core::JsonTime::kIso8601) {
-    if (s.size() != 24 || p[10] != 'T' || p[19] != '.' || p[23] != 'Z') return false;
-    has_millis = true;
-  } else {
-    if (s.size() == 23) {
-      if (p[19] != '.') return false;
-      has_millis = true;
-    } else if (s.size() == 19) {
-      has_millis = false;
-    } else {
+    if (s.size() != 24) [[unlikely]] {
       return false;
     }
-    if (p[10] != ' ') return false;
-  }
-  if (p[4] != '-' || p[7] != '-' || p[13] != ':' || p[16] != ':') return false;
-  int y_hi, y_lo, mo, d, h, mi, sec, ms_hi = 0, ms_lo = 0;
-  if (!two_digits(p, y_hi) || !two_digits(p + 2, y_lo) || !two_digits(p + 5, mo) ||
-      !two_digits(p + 8, d) || !two_digits(p + 11, h) || !two_digits(p + 14, mi) ||
-      !two_digits(p + 17, sec)) {
+    ok = match_word(load_word(p), kDate, date) & match_word(load_word(p + 8), kIsoMiddle, middle) &
+         match_word(load_word(p + 16), kIsoEnd, end);
+    const std::uint64_t pairs = digit_pairs(end);
+    second = byte_at(pairs, 1);
+    ms = byte_at(pairs, 4) * 10 + byte_at(end, 6);
+  } else if (s.size() == 19) {
+    ok = match_word(load_word(p), kDate, date) &
+         match_word(load_word(p + 8), kDateTimeMiddle, middle) &
+         match_word(load_word(p + 11), kDateTimeEnd, end);
+    second = byte_at(digit_pairs(end), 6);
+    ms = 0;
+  } else if (s.size() == 23) {
+    ok = match_word(load_word(p), kDate, date) &
+         match_word(load_word(p + 8), kDateTimeMiddle, middle) &
+         match_word(load_word(p + 15), kDateTimeMsEnd, end);
+    const std::uint64_t pairs = digit_pairs(end);
+    second = byte_at(pairs, 2);
+    ms = byte_at(pairs, 5) * 10 + byte_at(end, 7);
+  } else {
     return false;
   }
-  if (has_millis) {
-    // ".mmm": one digit then two.
-    const unsigned first = static_cast<unsigned char>(p[20]) - '0';
-    if (first > 9 || !two_digits(p + 21, ms_lo)) return false;
-    ms_hi = static_cast<int>(first);
+  if (!ok) [[unlikely]] {
+    return false;
   }
-  const int year = y_hi * 100 + y_lo;
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
-  static constexpr int kDaysInMonth[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (d > kDaysInMonth[mo - 1]) return false;
-  if (mo == 2 && d == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))) return false;
-  const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  millis = ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms_hi * 100 + ms_lo;
+  const std::uint64_t date_pairs = digit_pairs(date);
+  const std::uint64_t middle_pairs = digit_pairs(middle);
+  const unsigned year = byte_at(date_pairs, 0) * 100 + byte_at(date_pairs, 2);
+  const unsigned month = byte_at(date_pairs, 5);
+  const unsigned day = byte_at(middle_pairs, 0);
+  const unsigned hour = byte_at(middle_pairs, 3);
+  const unsigned minute = byte_at(middle_pairs, 6);
+  static constexpr unsigned char kDaysInMonth[13] = {0,  31, 29, 31, 30, 31, 30,
+                                                     31, 31, 30, 31, 30, 31};
+  if (month - 1 > 11 || day - 1 >= kDaysInMonth[month] || hour > 23 || minute > 59 || second > 59)
+      [[unlikely]] {
+    return false;
+  }
+  if (month == 2 && day == 29 && !((year & 3) == 0 && (year % 100 != 0 || year % 400 == 0)))
+      [[unlikely]] {
+    return false;
+  }
+  const std::int64_t days = days_from_civil(year, month, day);
+  millis = ((days * 24 + hour) * 60 + minute) * 60000 + second * 1000 + ms;
   return true;
 }
 
-// A time field: the writer's string form, or integer epoch milliseconds.
-Status read_time(od::value& value, EventType type, const FieldInfo& field, std::int64_t& out) {
-  od::json_type kind;
-  if (value.type().get(kind)) return bad_field(type, field, "is not valid JSON");
-  if (kind == od::json_type::number) return read_int(value, type, field, out);
-  if (kind != od::json_type::string || field.json_time == core::JsonTime::kEpochMillis) {
-    return bad_field(type, field,
-                     field.json_time == core::JsonTime::kEpochMillis
-                         ? "is not an integer (epoch milliseconds)"
-                         : "is neither a time string nor integer epoch milliseconds");
+// A time field: the writer's form (a string, or an integer for epoch-millisecond fields), or
+// integer epoch milliseconds for string-form fields too (other producers write those).
+bool read_time(od::value& value, EventType type, const FieldInfo& field, std::int64_t& out,
+               Status& status) {
+  const bool text_form = field.json_time != core::JsonTime::kEpochMillis;
+  if (text_form) {
+    // The writer's own form, parsed straight from the input: if the token parses as a canonical
+    // time, every byte of it is a digit or a separator (no backslash, no quote), so the quote
+    // right after it is the string's end. Saves the unescape into the parser's string buffer.
+    const std::string_view token = value.raw_json_token();  // quotes and trailing whitespace
+    if (token.size() >= 2 && token.front() == '"') {
+      const std::size_t close = token.find('"', 1);
+      od::raw_json_string raw;
+      if (close != std::string_view::npos &&
+          parse_canonical_time(token.substr(1, close - 1), field.json_time, out) &&
+          !value.get_raw_json_string().get(raw)) {
+        return true;
+      }
+    }
   }
   std::string_view text;
-  if (value.get_string().get(text)) return bad_field(type, field, "is not a valid string");
-  if (parse_canonical_time(text, field.json_time, out)) return {};
+  if (!text_form || value.get_string().get(text)) {
+    od::json_type kind;
+    if (value.type().get(kind)) return fail(status, bad_field(type, field, "is not valid JSON"));
+    if (kind == od::json_type::number) return read_int(value, type, field, out, status);
+    return fail(status, bad_field(type, field,
+                                  !text_form ? "is not an integer (epoch milliseconds)"
+                                  : kind == od::json_type::string
+                                      ? "is not a valid string"
+                                      : "is neither a time string nor integer epoch milliseconds"));
+  }
+  if (parse_canonical_time(text, field.json_time, out)) return true;
   core::Result<std::int64_t> parsed = field.json_time == core::JsonTime::kIso8601
                                           ? core::parse_iso8601(text)
                                           : core::parse_datetime(text);
-  if (!parsed.ok()) return bad_field(type, field, "is not a valid time: " + parsed.status().message());
+  if (!parsed.ok()) {
+    return fail(status,
+                bad_field(type, field, "is not a valid time: " + parsed.status().message()));
+  }
   out = *parsed;
-  return {};
+  return true;
 }
 
-// Iterates the fields of `object` once, calling `on_field(index, value)` for each known key;
-// unknown keys are skipped. Requires every non-nullable field; `seen` reports which were present.
-template <std::size_t N, typename OnField>
-Status for_each_field(od::object& object, const std::array<FieldInfo, N>& fields, EventType type,
-                      const FieldInfo* parent, OnField&& on_field) {
+// Iterates the fields of `object` once, calling `on_field(index, value)` (which returns false
+// after setting `status`) for each known key; unknown keys are skipped. Requires every
+// non-nullable field.
+template <std::size_t N, typename Keys, typename OnField>
+bool for_each_field(od::object& object, const std::array<FieldInfo, N>& fields, const Keys& keys,
+                    EventType type, const FieldInfo* parent, Status& status, OnField&& on_field) {
+  static_assert(Keys::size() == N);
   static_assert(N <= 32);
   std::uint32_t seen = 0;
   std::size_t expected = 0;
   for (auto field_result : object) {
     simdjson::error_code error = field_result.error();
-    if (error) return bad_json(error);
+    if (error) return fail(status, bad_json(error));
     // Used in place: copying the field out costs a store-forwarding stall per key.
     od::field& field = field_result.value_unsafe();
-    const int index = match_key(field, fields, expected, error);
-    if (error) return bad_json(error);
-    if (index < 0) continue;  // an unknown key: its value is skipped by the iteration
+    const int index = match_key(field, keys, expected, error);
+    if (error) return fail(status, bad_json(error));
+    if (index < 0) continue;  // an unknown key: the iteration skips its value
     const auto i = static_cast<std::size_t>(index);
     seen |= 1u << i;
     expected = i + 1;
-    TIDEMARK_RETURN_IF_ERROR(on_field(i, field.value()));
+    if (!on_field(i, field.value())) return false;
   }
-  for (std::size_t i = 0; i < N; ++i) {
-    if ((seen & (1u << i)) == 0 && !fields[i].nullable) {
-      return bad_field(type, fields[i], "is missing", parent);
+  constexpr std::uint32_t kAll = N == 32 ? ~0u : (1u << N) - 1;
+  if (seen != kAll) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if ((seen & (1u << i)) == 0 && !fields[i].nullable) {
+        return fail(status, bad_field(type, fields[i], "is missing", parent));
+      }
     }
   }
-  return {};
+  return true;
 }
 
-Status read_lab(od::object& object, LabEvent& e) {
+bool read_lab(od::object& object, core::Event& event, Status& status) {
   constexpr EventType kType = EventType::kLab;
   const auto& f = core::kLabFields;
-  return for_each_field(object, f, kType, nullptr, [&](std::size_t i, od::value& v) -> Status {
-    switch (i) {
-      case lab::kTestData: return read_int(v, kType, f[i], e.test_data);
-      case lab::kEventTimestamp: return read_time(v, kType, f[i], e.event_timestamp);
-    }
-    return {};
-  });
+  LabEvent e;
+  const bool ok =
+      for_each_field(object, f, kLabKeys, kType, nullptr, status, [&](std::size_t i, od::value& v) {
+        return i == lab::kTestData ? read_int(v, kType, f[i], e.test_data, status)
+                                   : read_time(v, kType, f[i], e.event_timestamp, status);
+      });
+  if (ok) event.emplace<LabEvent>(e);
+  return ok;
 }
 
-Status read_geodata(od::value& value, GeoData& g) {
+// Web strings are collected as views first and copied into the event once, at the end.
+bool read_geodata(od::value& value, std::string_view (&texts)[3], Status& status) {
   constexpr EventType kType = EventType::kWeb;
   const FieldInfo* parent = &core::kWebFields[web::kGeodata];
   const auto& f = core::kGeoDataFields;
   od::object object;
   if (value.get_object().get(object)) {
-    return bad_field(kType, *parent, "is not a JSON object");
+    return fail(status, bad_field(kType, *parent, "is not a JSON object"));
   }
-  return for_each_field(object, f, kType, parent, [&](std::size_t i, od::value& v) -> Status {
-    switch (i) {
-      case geo::kCountry: return read_string(v, kType, f[i], g.country, parent);
-      case geo::kState: return read_string(v, kType, f[i], g.state, parent);
-      case geo::kCity: return read_string(v, kType, f[i], g.city, parent);
-    }
-    return {};
-  });
+  return for_each_field(object, f, kGeoKeys, kType, parent, status,
+                        [&](std::size_t i, od::value& v) {
+                          return read_text(v, kType, f[i], texts[i], status, parent);
+                        });
 }
 
-Status read_web(od::object& object, WebEvent& e) {
+bool read_web(od::object& object, core::Event& event, Status& status) {
   constexpr EventType kType = EventType::kWeb;
   const auto& f = core::kWebFields;
-  return for_each_field(object, f, kType, nullptr, [&](std::size_t i, od::value& v) -> Status {
-    switch (i) {
-      case web::kUrl: return read_string(v, kType, f[i], e.url);
-      case web::kReferrer: return read_string(v, kType, f[i], e.referrer);
-      case web::kUserAgent: return read_string(v, kType, f[i], e.user_agent);
-      case web::kHost: return read_string(v, kType, f[i], e.host);
-      case web::kIp: return read_string(v, kType, f[i], e.ip);
-      case web::kGeodata: return read_geodata(v, e.geodata);
-      case web::kEventTime: return read_time(v, kType, f[i], e.event_time);
-    }
-    return {};
-  });
+  std::string_view texts[5];  // indexed by field: url, referrer, user_agent, host, ip
+  static_assert(web::kUrl == 0 && web::kReferrer == 1 && web::kUserAgent == 2 && web::kHost == 3 &&
+                web::kIp == 4);
+  std::string_view geo_texts[3];
+  std::int64_t event_time = 0;
+  const bool ok =
+      for_each_field(object, f, kWebKeys, kType, nullptr, status, [&](std::size_t i, od::value& v) {
+        switch (i) {
+          case web::kGeodata:
+            return read_geodata(v, geo_texts, status);
+          case web::kEventTime:
+            return read_time(v, kType, f[i], event_time, status);
+          default:
+            return read_text(v, kType, f[i], texts[i], status);
+        }
+      });
+  if (!ok) return false;
+  // Built in place from prvalues (C++20 parenthesized aggregate initialization).
+  event.emplace<WebEvent>(
+      std::string(texts[web::kUrl]), std::string(texts[web::kReferrer]),
+      std::string(texts[web::kUserAgent]), std::string(texts[web::kHost]),
+      std::string(texts[web::kIp]),
+      GeoData{std::string(geo_texts[geo::kCountry]), std::string(geo_texts[geo::kState]),
+              std::string(geo_texts[geo::kCity])},
+      event_time);
+  return true;
 }
 
-Status read_taxi(od::object& object, TaxiTrip& e) {
+bool read_taxi(od::object& object, core::Event& event, Status& status) {
   constexpr EventType kType = EventType::kTaxi;
   const auto& f = core::kTaxiFields;
-  return for_each_field(object, f, kType, nullptr, [&](std::size_t i, od::value& v) -> Status {
-    switch (i) {
-      case taxi::kPickup: return read_time(v, kType, f[i], e.lpep_pickup_datetime);
-      case taxi::kDropoff: return read_time(v, kType, f[i], e.lpep_dropoff_datetime);
-      case taxi::kPu: return read_int(v, kType, f[i], e.pu_location_id);
-      case taxi::kDo: return read_int(v, kType, f[i], e.do_location_id);
-      case taxi::kPassengers: {
-        bool is_null = false;
-        if (v.is_null().get(is_null)) return bad_field(kType, f[i], "is not valid JSON");
-        if (is_null) {
-          e.passenger_count.reset();
-          return {};
+  TaxiTrip e;
+  const bool ok = for_each_field(
+      object, f, kTaxiKeys, kType, nullptr, status, [&](std::size_t i, od::value& v) {
+        switch (i) {
+          case taxi::kPickup:
+            return read_time(v, kType, f[i], e.lpep_pickup_datetime, status);
+          case taxi::kDropoff:
+            return read_time(v, kType, f[i], e.lpep_dropoff_datetime, status);
+          case taxi::kPu:
+            return read_int(v, kType, f[i], e.pu_location_id, status);
+          case taxi::kDo:
+            return read_int(v, kType, f[i], e.do_location_id, status);
+          case taxi::kPassengers: {
+            bool is_null = false;
+            if (v.is_null().get(is_null)) {
+              return fail(status, bad_field(kType, f[i], "is not valid JSON"));
+            }
+            if (is_null) {
+              e.passenger_count.reset();
+              return true;
+            }
+            std::int32_t count = 0;
+            if (!read_int(v, kType, f[i], count, status)) return false;
+            e.passenger_count = count;
+            return true;
+          }
+          case taxi::kDistance:
+            return read_double(v, kType, f[i], e.trip_distance, status);
+          default:
+            return read_double(v, kType, f[i], e.tip_amount, status);
         }
-        std::int32_t count = 0;
-        TIDEMARK_RETURN_IF_ERROR(read_int(v, kType, f[i], count));
-        e.passenger_count = count;
-        return {};
-      }
-      case taxi::kDistance: return read_double(v, kType, f[i], e.trip_distance);
-      case taxi::kTip: return read_double(v, kType, f[i], e.tip_amount);
-    }
-    return {};
-  });
+      });
+  if (ok) event.emplace<TaxiTrip>(e);
+  return ok;
 }
 
 // simdjson needs SIMDJSON_PADDING readable bytes after the input; Kafka's buffers give no such
@@ -765,33 +990,51 @@ struct ParseScratch {
 
 inline constexpr std::size_t kMaxReusedBytes = 1 << 20;
 
-core::Result<core::Event> decode_with(ParseScratch& scratch, std::string_view bytes,
-                                      EventType type) {
+// Decodes into `event`, which the caller owns (inside the Result it returns, so the event is
+// built in place rather than moved through temporaries).
+Status decode_into(ParseScratch& scratch, std::string_view bytes, EventType type,
+                   core::Event& event) {
   const char* data = scratch.load(bytes);
   od::document doc;
   simdjson::error_code error =
-      scratch.parser.iterate(data, bytes.size(), bytes.size() + simdjson::SIMDJSON_PADDING).get(doc);
+      scratch.parser.iterate(data, bytes.size(), bytes.size() + simdjson::SIMDJSON_PADDING)
+          .get(doc);
   if (error) return bad_json(error);
   od::object object;
   error = doc.get_object().get(object);
   if (error == simdjson::INCORRECT_TYPE) return core::malformed("not a JSON object");
   if (error) return bad_json(error);
 
-  core::Event event;
   Status status;
+  bool ok = false;
   switch (type) {
-    case EventType::kLab: status = read_lab(object, event.emplace<LabEvent>()); break;
-    case EventType::kWeb: status = read_web(object, event.emplace<WebEvent>()); break;
-    case EventType::kTaxi: status = read_taxi(object, event.emplace<TaxiTrip>()); break;
-    default: return core::malformed("unknown event type");
+    case EventType::kLab:
+      ok = read_lab(object, event, status);
+      break;
+    case EventType::kWeb:
+      ok = read_web(object, event, status);
+      break;
+    case EventType::kTaxi:
+      ok = read_taxi(object, event, status);
+      break;
+    default:
+      return core::malformed("unknown event type");
   }
-  if (!status.ok()) return status;
+  if (!ok) return status;
   // The object has been read to its closing brace; anything but whitespace after it is an error.
   // (simdjson 3.0's document has no at_end(): current_location() is OUT_OF_BOUNDS there.)
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
     return core::malformed("trailing content after the JSON object");
   }
-  return event;
+  return {};
+}
+
+core::Result<core::Event> decode_with(ParseScratch& scratch, std::string_view bytes,
+                                      EventType type) {
+  core::Result<core::Event> result{core::Event{}};
+  Status status = decode_into(scratch, bytes, type, *result);
+  if (!status.ok()) result = std::move(status);
+  return result;  // one return of one variable: built in the caller's slot (NRVO)
 }
 
 class JsonSerializer final : public Serializer {
@@ -805,9 +1048,12 @@ class JsonSerializer final : public Serializer {
   core::Status encode(const core::Event& event, std::string& out) const override {
     out.clear();
     switch (event.index()) {
-      case 0: return encode_lab(*std::get_if<LabEvent>(&event), out);
-      case 1: return encode_web(*std::get_if<WebEvent>(&event), out);
-      case 2: return encode_taxi(*std::get_if<TaxiTrip>(&event), out);
+      case 0:
+        return encode_lab(*std::get_if<LabEvent>(&event), out);
+      case 1:
+        return encode_web(*std::get_if<WebEvent>(&event), out);
+      case 2:
+        return encode_taxi(*std::get_if<TaxiTrip>(&event), out);
     }
     return core::internal_error("json: event holds no value");
   }

@@ -173,14 +173,16 @@ TEST_P(Conformance, NonFiniteDoublesAreRefusedByTextFormatsAndKeptByBinaryOnes) 
       ASSERT_TRUE(decoded.ok());
       const double back = std::get<core::TaxiTrip>(*decoded).tip_amount;
       EXPECT_EQ(std::isnan(back), std::isnan(bad));
-      if (!std::isnan(bad)) EXPECT_EQ(back, bad);
+      if (!std::isnan(bad)) {
+        EXPECT_EQ(back, bad);
+      }
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, Conformance, ::testing::ValuesIn(format_names()),
-                         [](const auto& info) {
-                           std::string name = info.param;
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string name = param.param;
                            for (char& c : name) {
                              if (c == '-') c = 'X';
                            }

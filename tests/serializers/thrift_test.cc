@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -121,17 +123,17 @@ void expect_wire_matches(const std::vector<WireField>& wire, std::span<const cor
   EXPECT_EQ(i, wire.size()) << "unexpected extra fields on the wire";
 }
 
-// What the generated structs alone write for the same values.
-std::string generated_bytes(std::string_view format, const core::Event& event) {
-  Wire wire(format);
+// Calls `use` with the generated struct holding the event's values.
+template <typename Use>
+void with_generated(const core::Event& event, Use use) {
   std::visit(
-      [&wire](const auto& e) {
+      [&use](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, core::LabEvent>) {
           gen::LabEvent m;
           m.__set_test_data(e.test_data);
           m.__set_event_timestamp(e.event_timestamp);
-          m.write(wire.protocol.get());
+          use(m);
         } else if constexpr (std::is_same_v<T, core::WebEvent>) {
           gen::WebEvent m;
           m.__set_url(e.url);
@@ -145,7 +147,7 @@ std::string generated_bytes(std::string_view format, const core::Event& event) {
           g.__set_city(e.geodata.city);
           m.__set_geodata(g);
           m.__set_event_time(e.event_time);
-          m.write(wire.protocol.get());
+          use(m);
         } else {
           gen::TaxiTrip m;
           m.__set_lpep_pickup_datetime(e.lpep_pickup_datetime);
@@ -155,11 +157,27 @@ std::string generated_bytes(std::string_view format, const core::Event& event) {
           if (e.passenger_count) m.__set_passenger_count(*e.passenger_count);
           m.__set_trip_distance(e.trip_distance);
           m.__set_tip_amount(e.tip_amount);
-          m.write(wire.protocol.get());
+          use(m);
         }
       },
       event);
+}
+
+// What the generated structs alone write for the same values (generic protocol classes).
+std::string generated_bytes(std::string_view format, const core::Event& event) {
+  Wire wire(format);
+  with_generated(event, [&wire](const auto& m) { m.write(wire.protocol.get()); });
   return wire.bytes();
+}
+
+// What the generated struct's write() puts on a TMemoryBuffer through Protocol, a specialization
+// such as TBinaryProtocolT<TMemoryBuffer> (the one the serializer writes with).
+template <typename Protocol>
+std::string generated_bytes_via(const core::Event& event) {
+  auto buffer = std::make_shared<TMemoryBuffer>();
+  Protocol protocol(buffer);
+  with_generated(event, [&protocol](const auto& m) { m.write(&protocol); });
+  return buffer->getBufferAsString();
 }
 
 core::TaxiTrip sample_taxi() { return std::get<core::TaxiTrip>(core::sample_event(EventType::kTaxi)); }
@@ -184,6 +202,91 @@ std::vector<core::Event> varied_events() {
           core::Event{empty_web}, core::Event{unicode}, core::Event{no_count},
           core::Event{zero_count}};
 }
+
+// Seeded random events of one type, valid for encoding (UTF-8 text), with values around every
+// boundary the two protocols have: zigzag varint steps and extremes of i32/i64, -0.0, NaNs,
+// infinities and arbitrary double bit patterns, string lengths around the varint steps (127/128,
+// 16383/16384) and long ones, ASCII and multi-byte UTF-8, a missing or present passenger_count.
+class RandomEvents {
+ public:
+  explicit RandomEvents(std::uint64_t seed) : rng_(seed) {}
+
+  core::Event next(EventType type) {
+    switch (type) {
+      case EventType::kLab: return core::LabEvent{int32(), int64()};
+      case EventType::kWeb:
+        return core::WebEvent{text(), text(), text(), text(), text(),
+                              core::GeoData{text(), text(), text()}, int64()};
+      case EventType::kTaxi: {
+        core::TaxiTrip t{int64(), int64(), int32(), int32(), std::nullopt, real(), real()};
+        if (rng_() % 3 != 0) t.passenger_count = int32();
+        return t;
+      }
+    }
+    return core::LabEvent{};
+  }
+
+ private:
+  std::int32_t int32() {
+    constexpr std::int32_t kEdges[] = {0, 1, -1, 63, 64, -64, -65, 127, 128, 8191, 8192, -8192,
+                                       16383, 16384, 1 << 20,
+                                       std::numeric_limits<std::int32_t>::min(),
+                                       std::numeric_limits<std::int32_t>::max()};
+    if (rng_() % 2 == 0) return kEdges[rng_() % std::size(kEdges)];
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(rng_() >> (rng_() % 64)));
+  }
+  std::int64_t int64() {
+    constexpr std::int64_t kEdges[] = {0, 1, -1, 63, 64, -65, 1732345678901, -62135596800000,
+                                       std::numeric_limits<std::int64_t>::min(),
+                                       std::numeric_limits<std::int64_t>::max()};
+    if (rng_() % 2 == 0) return kEdges[rng_() % std::size(kEdges)];
+    const std::uint64_t magnitude = rng_() >> (rng_() % 64);
+    return static_cast<std::int64_t>(rng_() % 2 == 0 ? magnitude : 0 - magnitude);
+  }
+  double real() {
+    const double kEdges[] = {0.0, -0.0, 5.88, -1.25, std::numeric_limits<double>::quiet_NaN(),
+                             -std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::signaling_NaN(),
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::denorm_min(),
+                             std::numeric_limits<double>::max(),
+                             std::numeric_limits<double>::lowest()};
+    switch (rng_() % 3) {
+      case 0: return kEdges[rng_() % std::size(kEdges)];
+      case 1: return std::bit_cast<double>(static_cast<std::uint64_t>(rng_()));  // any bits
+      default: return static_cast<double>(static_cast<std::int64_t>(rng_() % 200001) - 100000) / 100;
+    }
+  }
+  std::string text() {
+    static const char* const kPieces[] = {
+        "",  "a", "shop.example.com", "/products/4711?ref=lab", " ", "\t\n\x01",
+        "\xC3\xBC",                  // ü
+        "\xE2\x82\xAC",              // €
+        "\xE4\xBE\x8B\xE3\x81\x88",  // 例え
+        "\xF0\x9F\x98\x80",          // 😀
+        "\xEF\xBB\xBF",              // U+FEFF
+        "\xF4\x8F\xBF\xBF",          // U+10FFFF
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"};
+    std::string s;
+    const std::size_t parts = rng_() % 4 == 0 ? 12 : rng_() % 4;
+    for (std::size_t i = 0; i < parts; ++i) s += kPieces[rng_() % std::size(kPieces)];
+    if (rng_() % 20 == 0) s.push_back('\0');
+    switch (rng_() % 64) {
+      case 0: s.assign(127 + rng_() % 3, 'x'); break;      // the 1- to 2-byte varint length step
+      case 1: s.assign(16383 + rng_() % 3, 'y'); break;    // the 2- to 3-byte step
+      case 2: {                                           // long, multi-byte text
+        const std::size_t n = 1000 + rng_() % 20000;
+        while (s.size() < n) s += kPieces[7 + rng_() % 6];
+        break;
+      }
+      default: break;
+    }
+    return s;
+  }
+
+  std::mt19937_64 rng_;
+};
 
 class ThriftSerializer : public ::testing::TestWithParam<std::string_view> {
  protected:
@@ -228,6 +331,39 @@ TEST_P(ThriftSerializer, IsRegisteredWithItsContentType) {
 TEST_P(ThriftSerializer, EncodesExactlyAsTheGeneratedStructs) {
   for (const core::Event& event : varied_events()) {
     EXPECT_EQ(encode_ok(event), generated_bytes(GetParam(), event));
+  }
+}
+
+// The serializer writes from the event with the protocol's own calls, not through the generated
+// structs: its bytes must be exactly what the generated write() puts out through the same protocol
+// specialization, on many random events of each type.
+TEST_P(ThriftSerializer, EncodesRandomEventsExactlyAsTheGeneratedStructs) {
+  using apache::thrift::protocol::TBinaryProtocolT;
+  using apache::thrift::protocol::TCompactProtocolT;
+  constexpr int kEventsPerType = 5000;
+  const bool binary = GetParam() == "thrift-binary";
+  RandomEvents random(20261127);
+  for (EventType type : core::kAllEventTypes) {
+    SCOPED_TRACE(std::string(core::event_type_name(type)));
+    int with_count = 0;
+    int without_count = 0;
+    for (int i = 0; i < kEventsPerType; ++i) {
+      const core::Event event = random.next(type);
+      if (const auto* taxi = std::get_if<core::TaxiTrip>(&event)) {
+        ++(taxi->passenger_count ? with_count : without_count);
+      }
+      const std::string expected = binary
+                                       ? generated_bytes_via<TBinaryProtocolT<TMemoryBuffer>>(event)
+                                       : generated_bytes_via<TCompactProtocolT<TMemoryBuffer>>(event);
+      std::string out;
+      const core::Status status = serializer().encode(event, out);
+      ASSERT_TRUE(status.ok()) << "event " << i << ": " << status.to_string();
+      ASSERT_EQ(out, expected) << "event " << i;
+    }
+    if (type == EventType::kTaxi) {
+      EXPECT_GT(with_count, 1000);
+      EXPECT_GT(without_count, 1000);
+    }
   }
 }
 
@@ -306,6 +442,45 @@ TEST_P(ThriftSerializer, RejectsInvalidUtf8OnEncodeNamingTheField) {
   status = serializer().encode(state, out);
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("geodata.state"), std::string::npos) << status.message();
+}
+
+// The ASCII fast path reads strings in words with overlapping tails: a non-ASCII byte at any
+// position of any field, in strings of every short length, still reaches the UTF-8 check.
+TEST_P(ThriftSerializer, FindsInvalidUtf8AtAnyPositionOfAnyField) {
+  const std::pair<std::string_view, std::string core::WebEvent::*> top[] = {
+      {"url", &core::WebEvent::url},   {"referrer", &core::WebEvent::referrer},
+      {"user_agent", &core::WebEvent::user_agent}, {"host", &core::WebEvent::host},
+      {"ip", &core::WebEvent::ip}};
+  const std::pair<std::string_view, std::string core::GeoData::*> geo[] = {
+      {"geodata.country", &core::GeoData::country},
+      {"geodata.state", &core::GeoData::state},
+      {"geodata.city", &core::GeoData::city}};
+  auto check = [&](const core::WebEvent& web, std::string_view field) {
+    SCOPED_TRACE(std::string(field));
+    std::string out;
+    const core::Status status = serializer().encode(web, out);
+    ASSERT_EQ(status.code(), StatusCode::kInvalidArgument) << status.to_string();
+    ASSERT_NE(status.message().find(std::string("WebEvent.") + std::string(field) + " is not"),
+              std::string::npos) << status.message();
+    expect_malformed(generated_bytes(GetParam(), core::Event{web}), EventType::kWeb,
+                     std::string("WebEvent.") + std::string(field) + " is not");
+  };
+  for (std::size_t length = 1; length <= 40; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      std::string bad(length, 'a');
+      bad[at] = '\xFF';
+      for (const auto& [name, member] : top) {
+        core::WebEvent web = sample_web();
+        web.*member = bad;
+        check(web, name);
+      }
+      for (const auto& [name, member] : geo) {
+        core::WebEvent web = sample_web();
+        web.geodata.*member = bad;
+        check(web, name);
+      }
+    }
+  }
 }
 
 TEST_P(ThriftSerializer, DecodesInvalidUtf8AsMalformedNamingTheField) {
@@ -429,6 +604,25 @@ TEST_P(ThriftSerializer, RejectsHostileContainerSizeInUnknownField) {
   expect_malformed(bytes, EventType::kLab);
 }
 
+TEST_P(ThriftSerializer, DecodesUnknownTypeBytesAsMalformed) {
+  std::vector<std::string> cases;
+  if (GetParam() == "thrift-binary") {
+    // A field of type 98; a list, a set and a map in unknown fields with element types 0x7F, 0x80
+    // and 0xF0 (converting such bytes to TType unchecked is undefined behaviour).
+    cases = {std::string("\x62\x00\x01\x00\x00\x00\x00", 7),
+             std::string("\x0F\x00\x63\x7F\x00\x00\x00\x01\x00", 9),
+             std::string("\x0E\x00\x63\x80\x00\x00\x00\x01\x00", 9),
+             std::string("\x0D\x00\x63\x08\xF0\x00\x00\x00\x01\x00\x00\x00\x00", 13)};
+  } else {
+    // Compact type nibbles 13..15 do not exist.
+    cases = {std::string("\x1D\x00", 2), std::string("\x1F\x00", 2),
+             std::string("\x19\x1D\x00", 3)};  // a list of one element of type 13
+  }
+  for (const std::string& bytes : cases) {
+    for (EventType type : core::kAllEventTypes) expect_malformed(bytes, type);
+  }
+}
+
 TEST_P(ThriftSerializer, SkipsUnknownFieldsThatFitTheInput) {
   Wire wire(GetParam());
   TProtocol& p = *wire.protocol;
@@ -514,8 +708,9 @@ TEST_P(ThriftSerializer, DecodesMutatedAndRandomBytesToAnEventOrMalformed) {
 }
 
 TEST_P(ThriftSerializer, KeepsDecodingAfterMoreThanMaxMessageSizeInTotal) {
-  // Thrift counts consumed bytes against TConfiguration's 100 MB max message size and only
-  // resets the count in readEnd(); a reused transport must not fail after 100 MB of records.
+  // Thrift counts consumed bytes against TConfiguration's max message size (100 MB by default)
+  // and only resets the count in readEnd(), which generated read() never calls: a per-thread
+  // transport with the default configuration fails every decode after ~100 MB of records.
   core::WebEvent big = sample_web();
   big.url.assign(512 * 1024, 'u');
   const std::string bytes = encode_ok(big);
