@@ -977,7 +977,7 @@ struct ParseScratch {
   std::size_t capacity = 0;  // usable bytes, padding excluded
 
   const char* load(std::string_view bytes) {
-    if (bytes.size() > capacity) {
+    if (!buffer || bytes.size() > capacity) {  // the first call may be for an empty input
       const std::size_t grown = std::max(bytes.size(), std::max<std::size_t>(capacity * 2, 1024));
       buffer = std::make_unique_for_overwrite<char[]>(grown + simdjson::SIMDJSON_PADDING);
       capacity = grown;

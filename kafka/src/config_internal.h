@@ -1,0 +1,37 @@
+// Private to kafka/: turns a kafka::Config into the rd_kafka_conf_t that rd_kafka_new() takes.
+// Only kafka/src/*.cc include this header (it includes librdkafka).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <string>
+
+#include "tidemark/core/status.h"
+#include "tidemark/kafka/config.h"
+
+namespace tidemark::kafka::internal {
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* conf) const noexcept { rd_kafka_conf_destroy(conf); }
+};
+// Owns an rd_kafka_conf_t until release()d into rd_kafka_new(), which takes ownership only when
+// it succeeds.
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+
+struct ConfigAccess {
+  // A new librdkafka configuration with every effective setting of `config` applied, lowest
+  // layer first. Callbacks (delivery reports, logging, rebalance) are the caller's to add.
+  // Errors: kInvalidArgument if librdkafka rejects a setting after all (every setting was
+  // checked when set, so this means a librdkafka-internal interaction), worded like set().
+  static core::Result<ConfPtr> build_conf(const Config& config);
+};
+
+inline core::Result<ConfPtr> build_conf(const Config& config) {
+  return ConfigAccess::build_conf(config);
+}
+
+// Strips trailing newlines and spaces from a librdkafka error buffer (some messages end in "\n").
+std::string trim_librdkafka_error(const char* errstr);
+
+}  // namespace tidemark::kafka::internal
