@@ -17,7 +17,7 @@
 #include <thrift/transport/TBufferTransports.h>
 #include <vector>
 
-#include "bench_events.h"
+#include "tidemark/producer/generator.h"
 #include "tidemark/schemas/events.pb.h"
 #include "tidemark/schemas/events_types.h"
 #include "tidemark/serializers/compression.h"
@@ -34,7 +34,15 @@ constexpr std::size_t kBatch = 1000;  // events per simulated Kafka batch, and p
 const std::vector<core::Event>& events_of(EventType type) {
   static std::map<EventType, std::vector<core::Event>> cache;
   auto it = cache.find(type);
-  if (it == cache.end()) it = cache.emplace(type, realistic_events(type, kBatch)).first;
+  if (it == cache.end()) {
+    // The producer's own generator: the traffic `tidemark produce` sends, 100 ms apart.
+    const producer::EventGenerator generator(type, 42);
+    std::vector<core::Event> events;
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      events.push_back(generator.make(i, 1732345678901 + static_cast<std::int64_t>(i) * 100));
+    }
+    it = cache.emplace(type, std::move(events)).first;
+  }
   return it->second;
 }
 

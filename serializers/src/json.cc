@@ -632,6 +632,24 @@ int match_key(od::field& field, const Keys& keys, std::size_t expected,
 // An integer that fits in Int.
 template <typename Int>
 bool read_int(od::value& value, EventType type, const FieldInfo& field, Int& out, Status& status) {
+  static_assert(sizeof(Int) >= 4);
+  // Fast path: a token of 1 to 9 digits without a leading zero (so it fits), parsed here and
+  // left unconsumed for the object's iteration to step over, as it steps over unknown keys.
+  // Anything else (signs, whitespace, exponents, long numbers) goes through simdjson.
+  const std::string_view token = value.raw_json_token();
+  if (token.size() - 1 < 9 && (token[0] != '0' || token.size() == 1)) {
+    std::uint32_t n = 0;
+    bool digits = true;
+    for (char c : token) {
+      const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+      digits &= d <= 9;
+      n = n * 10 + d;
+    }
+    if (digits) {
+      out = static_cast<Int>(n);
+      return true;
+    }
+  }
   std::int64_t v = 0;
   const simdjson::error_code error = value.get_int64().get(v);
   if (error) {
@@ -652,9 +670,45 @@ bool read_double(od::value& value, EventType type, const FieldInfo& field, doubl
   return true;
 }
 
-// A string, as a view into the parser's buffer (valid until the parser's next document).
+// Offset from `s` of the first byte that is a quote, a backslash or below 0x20. Such a byte
+// must exist within the padded input (every string in it was found closed by stage 1), and
+// whole 16-byte blocks are read: `s` lies inside the input, so they stay within its
+// SIMDJSON_PADDING.
+inline std::size_t find_string_stop(const char* s) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i max_control = _mm_set1_epi8(0x1F);
+  for (std::size_t i = 0;; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const __m128i hits =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmpeq_epi8(_mm_min_epu8(v, max_control), v));  // unsigned v <= 0x1F
+    const int mask = _mm_movemask_epi8(hits);
+    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#else
+  std::size_t i = 0;
+  while (s[i] != '"' && s[i] != '\\' && static_cast<unsigned char>(s[i]) >= 0x20) ++i;
+  return i;
+#endif
+}
+
+// A string, as a view into the padded input when it holds nothing to unescape, else into the
+// parser's buffer (either is valid until the parser's next document).
 bool read_text(od::value& value, EventType type, const FieldInfo& field, std::string_view& out,
                Status& status, const FieldInfo* parent = nullptr) {
+  // Fast path: a string without escapes (or control bytes, which get_string judges) is its raw
+  // bytes, already checked to be UTF-8 by stage 1; skip it without unescaping a copy.
+  const char* raw = value.raw_json_token().data();
+  if (*raw == '"') {
+    const std::size_t stop = find_string_stop(raw + 1);
+    od::raw_json_string skipped;
+    if (raw[1 + stop] == '"' && !value.get_raw_json_string().get(skipped)) [[likely]] {
+      out = std::string_view(raw + 1, stop);
+      return true;
+    }
+  }
   if (value.get_string().get(out)) {
     return fail(status, bad_field(type, field, "is not a valid string", parent));
   }
@@ -801,13 +855,21 @@ bool read_time(od::value& value, EventType type, const FieldInfo& field, std::in
     // The writer's own form, parsed straight from the input: if the token parses as a canonical
     // time, every byte of it is a digit or a separator (no backslash, no quote), so the quote
     // right after it is the string's end. Saves the unescape into the parser's string buffer.
-    const std::string_view token = value.raw_json_token();  // quotes and trailing whitespace
-    if (token.size() >= 2 && token.front() == '"') {
-      const std::size_t close = token.find('"', 1);
-      od::raw_json_string raw;
-      if (close != std::string_view::npos &&
-          parse_canonical_time(token.substr(1, close - 1), field.json_time, out) &&
-          !value.get_raw_json_string().get(raw)) {
+    // The canonical forms are 19, 23 or 24 characters long, so the closing quote can only be at
+    // one of three offsets; reading up to 25 bytes past the token's start stays within the
+    // input's SIMDJSON_PADDING (the opening quote lies inside the input).
+    const char* raw = value.raw_json_token().data();
+    if (*raw == '"') {
+      std::size_t length;
+      if (field.json_time == core::JsonTime::kIso8601) {
+        length = 24;
+      } else {
+        length = raw[1 + 19] == '"' ? 19 : 23;
+      }
+      od::raw_json_string skipped;
+      if (raw[1 + length] == '"' &&
+          parse_canonical_time(std::string_view(raw + 1, length), field.json_time, out) &&
+          !value.get_raw_json_string().get(skipped)) [[likely]] {
         return true;
       }
     }
@@ -882,7 +944,7 @@ bool read_lab(od::object& object, core::Event& event, Status& status) {
   return ok;
 }
 
-// Web strings are collected as views first and copied into the event once, at the end.
+// Geodata strings are collected as views and copied into the event once its object is read.
 bool read_geodata(od::value& value, std::string_view (&texts)[3], Status& status) {
   constexpr EventType kType = EventType::kWeb;
   const FieldInfo* parent = &core::kWebFields[web::kGeodata];
@@ -900,39 +962,42 @@ bool read_geodata(od::value& value, std::string_view (&texts)[3], Status& status
 bool read_web(od::object& object, core::Event& event, Status& status) {
   constexpr EventType kType = EventType::kWeb;
   const auto& f = core::kWebFields;
-  std::string_view texts[5];  // indexed by field: url, referrer, user_agent, host, ip
+  // Filled in place, each string assigned once from its view (on failure the caller discards
+  // the event).
+  WebEvent& e = event.emplace<WebEvent>();
+  std::string* const strings[5] = {&e.url, &e.referrer, &e.user_agent, &e.host, &e.ip};
   static_assert(web::kUrl == 0 && web::kReferrer == 1 && web::kUserAgent == 2 && web::kHost == 3 &&
                 web::kIp == 4);
   std::string_view geo_texts[3];
-  std::int64_t event_time = 0;
   const bool ok =
       for_each_field(object, f, kWebKeys, kType, nullptr, status, [&](std::size_t i, od::value& v) {
         switch (i) {
           case web::kGeodata:
             return read_geodata(v, geo_texts, status);
           case web::kEventTime:
-            return read_time(v, kType, f[i], event_time, status);
-          default:
-            return read_text(v, kType, f[i], texts[i], status);
+            return read_time(v, kType, f[i], e.event_time, status);
+          default: {
+            std::string_view text;
+            if (!read_text(v, kType, f[i], text, status)) return false;
+            strings[i]->assign(text);
+            return true;
+          }
         }
       });
   if (!ok) return false;
-  // Built in place from prvalues (C++20 parenthesized aggregate initialization).
-  event.emplace<WebEvent>(
-      std::string(texts[web::kUrl]), std::string(texts[web::kReferrer]),
-      std::string(texts[web::kUserAgent]), std::string(texts[web::kHost]),
-      std::string(texts[web::kIp]),
-      GeoData{std::string(geo_texts[geo::kCountry]), std::string(geo_texts[geo::kState]),
-              std::string(geo_texts[geo::kCity])},
-      event_time);
+  e.geodata.country.assign(geo_texts[geo::kCountry]);
+  e.geodata.state.assign(geo_texts[geo::kState]);
+  e.geodata.city.assign(geo_texts[geo::kCity]);
   return true;
 }
 
 bool read_taxi(od::object& object, core::Event& event, Status& status) {
   constexpr EventType kType = EventType::kTaxi;
   const auto& f = core::kTaxiFields;
-  TaxiTrip e;
-  const bool ok = for_each_field(
+  // Filled in place: a local copied in at the end would be reloaded with wide loads right after
+  // its narrow stores (a store-forwarding stall). On failure the caller discards the event.
+  TaxiTrip& e = event.emplace<TaxiTrip>();
+  return for_each_field(
       object, f, kTaxiKeys, kType, nullptr, status, [&](std::size_t i, od::value& v) {
         switch (i) {
           case taxi::kPickup:
@@ -945,7 +1010,8 @@ bool read_taxi(od::object& object, core::Event& event, Status& status) {
             return read_int(v, kType, f[i], e.do_location_id, status);
           case taxi::kPassengers: {
             bool is_null = false;
-            if (v.is_null().get(is_null)) {
+            // Only a token starting with 'n' can be null: skip the check for numbers.
+            if (*v.raw_json_token().data() == 'n' && v.is_null().get(is_null)) {
               return fail(status, bad_field(kType, f[i], "is not valid JSON"));
             }
             if (is_null) {
@@ -963,8 +1029,6 @@ bool read_taxi(od::object& object, core::Event& event, Status& status) {
             return read_double(v, kType, f[i], e.tip_amount, status);
         }
       });
-  if (ok) event.emplace<TaxiTrip>(e);
-  return ok;
 }
 
 // simdjson needs SIMDJSON_PADDING readable bytes after the input; Kafka's buffers give no such
