@@ -41,6 +41,17 @@ std::int64_t event_time_of(const Event& event) noexcept {
       event);
 }
 
+std::string field_path(EventType type, const FieldInfo& field, const FieldInfo* parent) {
+  std::string path(event_type_name(type));
+  path += '.';
+  if (parent != nullptr) {
+    path += parent->name;
+    path += '.';
+  }
+  path += field.name;
+  return path;
+}
+
 std::span<const FieldInfo> fields_of(EventType type) noexcept {
   switch (type) {
     case EventType::kLab: return kLabFields;

@@ -27,6 +27,29 @@ Status Status::with_context(std::string_view context) const {
   return Status(code_, std::move(message));
 }
 
+std::string quoted(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  constexpr std::size_t kMaxQuotedBytes = 64;
+  std::string out = "'";
+  const std::size_t n = text.size() < kMaxQuotedBytes ? text.size() : kMaxQuotedBytes;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (text.size() > n) out += "...";
+  out += '\'';
+  return out;
+}
+
 std::string Status::to_string() const {
   if (ok()) return "ok";
   std::string text(status_code_name(code_));

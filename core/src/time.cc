@@ -13,24 +13,6 @@ constexpr std::int64_t kMillisPerMinute = 60 * kMillisPerSecond;
 constexpr std::int64_t kMillisPerHour = 60 * kMillisPerMinute;
 constexpr std::int64_t kMillisPerDay = 24 * kMillisPerHour;
 
-// Error messages quote the user's text; a runaway input (a whole CSV line, a binary blob) is
-// cut so the message stays readable.
-constexpr std::size_t kMaxQuotedChars = 64;
-
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(std::min(text.size(), kMaxQuotedChars) + 5);
-  out += '\'';
-  if (text.size() > kMaxQuotedChars) {
-    out.append(text.substr(0, kMaxQuotedChars));
-    out += "...";
-  } else {
-    out.append(text);
-  }
-  out += '\'';
-  return out;
-}
-
 // ---- civil calendar (proleptic Gregorian), after Howard Hinnant's public-domain algorithms ----
 // http://howardhinnant.github.io/date_algorithms.html. Both are exact for every int64 day count
 // that an int64 millisecond instant can produce, and handle years <= 0 via floor division by era.

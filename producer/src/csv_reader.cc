@@ -22,34 +22,9 @@ namespace tidemark::producer {
 using core::Result;
 using core::Status;
 using core::StatusCode;
+using core::quoted;
 
 namespace {
-
-constexpr std::size_t kMaxQuotedBytes = 64;
-
-// 'text' for messages: cut to kMaxQuotedBytes, quotes, backslashes and non-printable bytes
-// escaped, so a garbage field cannot break the message or the terminal.
-std::string quoted(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  const std::size_t n = std::min(text.size(), kMaxQuotedBytes);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\'' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  if (text.size() > n) out += "...";
-  out += '\'';
-  return out;
-}
 
 std::string describe_byte(char c) {
   if (c == ' ') return "a space";

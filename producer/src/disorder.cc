@@ -11,16 +11,6 @@
 namespace tidemark::producer {
 namespace {
 
-// "'text'", built without operator+ on temporaries (GCC 12 warns spuriously about that).
-std::string quote(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '\'';
-  out += text;
-  out += '\'';
-  return out;
-}
-
 constexpr std::uint64_t kDomainDisorder = 3;  // see Random::derive; distinct from the generators'
 
 }  // namespace
@@ -54,7 +44,7 @@ Hold hold_for(const DisorderOptions& o, std::uint64_t seq) noexcept {
 }
 
 core::Result<std::pair<std::int64_t, std::int64_t>> parse_range(std::string_view text) {
-  const std::string quoted = quote(text);
+  const std::string quoted = core::quoted(text);
   const std::size_t dots = text.find("..");
   if (dots == std::string_view::npos) {
     return core::invalid_argument("bad range " + quoted + ": expected MIN..MAX, e.g. 30s..2m");

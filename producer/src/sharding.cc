@@ -6,16 +6,6 @@
 namespace tidemark::producer {
 namespace {
 
-// "'text'", built without operator+ on temporaries (GCC 12 warns spuriously about that).
-std::string quote(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '\'';
-  out += text;
-  out += '\'';
-  return out;
-}
-
 // A decimal uint32 using all of `text`.
 bool parse_u32(std::string_view text, std::uint32_t& out) {
   if (text.empty() || text.front() < '0' || text.front() > '9') return false;
@@ -28,7 +18,7 @@ bool parse_u32(std::string_view text, std::uint32_t& out) {
 std::string Shard::to_string() const { return std::to_string(index) + "/" + std::to_string(count); }
 
 core::Result<Shard> parse_shard(std::string_view text) {
-  const std::string quoted = quote(text);
+  const std::string quoted = core::quoted(text);
   const std::size_t slash = text.find('/');
   Shard shard;
   if (slash == std::string_view::npos || !parse_u32(text.substr(0, slash), shard.index) ||

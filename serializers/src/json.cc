@@ -194,17 +194,7 @@ inline constexpr auto kGeoKeys =
 inline constexpr auto kTaxiKeys =
     make_key_prefixes<key_prefix_bytes(core::kTaxiFields)>(core::kTaxiFields);
 
-// "web.user_agent", "web.geodata.city": how error messages name a field (slow path only).
-std::string field_path(EventType type, const FieldInfo& field, const FieldInfo* parent = nullptr) {
-  std::string path(core::event_type_name(type));
-  path += '.';
-  if (parent != nullptr) {
-    path += parent->name;
-    path += '.';
-  }
-  path += field.name;
-  return path;
-}
+using core::field_path;
 
 // ---- writer ----------------------------------------------------------------------------------
 

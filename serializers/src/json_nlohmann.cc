@@ -43,16 +43,7 @@ using core::Status;
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-std::string field_path(EventType type, const FieldInfo& field, const FieldInfo* parent = nullptr) {
-  std::string path(core::event_type_name(type));
-  path += '.';
-  if (parent != nullptr) {
-    path += parent->name;
-    path += '.';
-  }
-  path += field.name;
-  return path;
-}
+using core::field_path;
 
 // ---- encode ----------------------------------------------------------------------------------
 

@@ -174,3 +174,24 @@ TEST(Result, ConvertsImplicitlyFromValueAndStatusInReturns) {
 
 }  // namespace
 }  // namespace tidemark::core
+
+namespace {
+
+TEST(Quoted, WrapsPrintableTextInSingleQuotes) {
+  EXPECT_EQ(tidemark::core::quoted("15x"), "'15x'");
+  EXPECT_EQ(tidemark::core::quoted(""), "''");
+}
+
+TEST(Quoted, EscapesQuotesBackslashesAndNonPrintableBytes) {
+  EXPECT_EQ(tidemark::core::quoted("it's"), "'it\\'s'");
+  EXPECT_EQ(tidemark::core::quoted("a\\b"), "'a\\\\b'");
+  EXPECT_EQ(tidemark::core::quoted("\t1s\n"), "'\\x091s\\x0a'");
+  EXPECT_EQ(tidemark::core::quoted("\xe2\x88\x9e"), "'\\xe2\\x88\\x9e'");
+}
+
+TEST(Quoted, CutsLongTextAfterSixtyFourBytes) {
+  const std::string long_text(100, 'x');
+  EXPECT_EQ(tidemark::core::quoted(long_text), "'" + std::string(64, 'x') + "...'");
+}
+
+}  // namespace

@@ -21,12 +21,13 @@ constexpr std::int64_t kDay = 24 * kHour;
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 
-// A rejection must be kInvalidArgument and quote the text the user gave.
+// A rejection must be kInvalidArgument and quote the text the user gave (as core::quoted shows
+// it: control and non-ASCII bytes escaped).
 template <typename T>
 void ExpectRejected(const Result<T>& result, std::string_view text, std::string_view reason = {}) {
   ASSERT_FALSE(result.ok()) << "accepted '" << text << "'";
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(result.status().message().find("'" + std::string(text) + "'"), std::string::npos)
+  EXPECT_NE(result.status().message().find(tidemark::core::quoted(text)), std::string::npos)
       << result.status().message();
   if (!reason.empty()) {
     EXPECT_NE(result.status().message().find(reason), std::string::npos)

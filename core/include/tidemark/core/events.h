@@ -132,6 +132,10 @@ inline constexpr std::array<FieldInfo, 7> kTaxiFields{{
     {"tip_amount", FieldType::kDouble, 7, 7, false, JsonTime::kNotATime, "double"},
 }};
 
+// How error messages name a field: "web.user_agent", or with the enclosing struct field as
+// `parent`, "web.geodata.city".
+std::string field_path(EventType type, const FieldInfo& field, const FieldInfo* parent = nullptr);
+
 // The field table of a type, in declaration (and JSON key) order.
 std::span<const FieldInfo> fields_of(EventType type) noexcept;
 

@@ -55,6 +55,11 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
+// Quotes user text for an error message: 'text', cut after 64 bytes with "...", and quotes,
+// backslashes and non-printable bytes escaped (\xNN) so a garbage input cannot break the
+// message or the terminal. Every "names the bad input" message uses it.
+std::string quoted(std::string_view text);
+
 // Shorthands for the common codes.
 inline Status invalid_argument(std::string message) {
   return {StatusCode::kInvalidArgument, std::move(message)};
