@@ -9,11 +9,16 @@
 namespace tidemark::cli {
 
 void add_output_option(CLI::App& cmd, OutputStyle& style) {
-  static const std::map<std::string, OutputStyle> kStyles{
-      {"auto", OutputStyle::kAuto}, {"table", OutputStyle::kTable}, {"json", OutputStyle::kJson}};
-  cmd.add_option("--output", style,
-                 "auto: a table on a terminal, JSON Lines otherwise; table; json")
-      ->transform(CLI::CheckedTransformer(kStyles, CLI::ignore_case))
+  cmd.add_option_function<std::string>(
+         "--output",
+         [&style](const std::string& value) {
+           style = value == "table" ? OutputStyle::kTable
+                   : value == "json" ? OutputStyle::kJson
+                                     : OutputStyle::kAuto;
+         },
+         "auto: a table on a terminal, JSON Lines otherwise; table; json")
+      ->check(CLI::IsMember({"auto", "table", "json"}))
+      ->type_name("auto|table|json")
       ->default_str("auto");
 }
 

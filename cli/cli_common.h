@@ -35,6 +35,7 @@ void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 // How tabular data is written: a readable table on a terminal, JSON Lines on a pipe, unless
 // the user says otherwise with --output.
 enum class OutputStyle { kAuto, kTable, kJson };
+// Adds `--output auto|table|json` (default auto) writing into `style`.
 void add_output_option(CLI::App& cmd, OutputStyle& style);
 bool stdout_is_terminal();
 bool use_table(OutputStyle style);
