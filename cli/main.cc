@@ -48,7 +48,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
-  for (CommandInstaller install : {install_broker_command, install_formats_command}) install(app, ctx);
+  for (CommandInstaller install :
+       {install_broker_command, install_formats_command, install_produce_command}) {
+    install(app, ctx);
+  }
 
   // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
   if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {

@@ -1,0 +1,194 @@
+// producer::EventProducer: the `tidemark produce` loop, independent of the command line.
+//
+// One run: generate (EventGenerator::make_into into a reused Event, or read trips from a CSV
+// file), pace (RateLimiter), optionally hold back (DisorderBuffer), serialize (the chosen
+// Serializer into a reused string), key (KeySpec), add headers, and hand each record to a Sink:
+// a kafka::Producer (KafkaSink), standard output (DryRunSink) or a green-taxi CSV file
+// (TaxiCsvSink). Delivery reports come back from the sink and are counted exactly; failures are
+// counted and the first few remembered. The fingerprint folds in every emitted record's key and
+// payload in emission order.
+//
+// Sequence numbers: an event's `seq` is its index in the global event sequence (so with
+// `--instance i/N` the seqs of one instance are i, i+N, i+2N, ...). It is the record's
+// `tidemark-seq` header, the DeliveryReport opaque and the manifest's `seq`; the seqs of the N
+// shards of a run are disjoint and their union is the seqs of the unsharded run.
+//
+// Counts and rate are for the whole (global) stream: `count` events in total, of which this
+// instance emits its share; `rate` events/s in total, each instance pacing its own events on the
+// global schedule (event k is due at k / rate), which is also the schedule of the simulated clock.
+//
+// Manifest lines (`--manifest FILE`) are written when the delivery report arrives, so the
+// partition is the one the broker acknowledged (librdkafka's partitioner chooses it); their order
+// is delivery order. A record that failed has "partition":-1. Dry runs write partition -1.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tidemark/core/events.h"
+#include "tidemark/core/status.h"
+#include "tidemark/kafka/producer.h"
+#include "tidemark/producer/clock.h"
+#include "tidemark/producer/csv_reader.h"
+#include "tidemark/producer/disorder.h"
+#include "tidemark/producer/generator.h"
+#include "tidemark/producer/sharding.h"
+#include "tidemark/serializers/serializer.h"
+
+namespace tidemark::producer {
+
+// Where records go. One thread drives a Sink.
+class Sink {
+ public:
+  using DeliveryFn = std::function<void(const kafka::DeliveryReport&)>;
+  virtual ~Sink() = default;
+
+  // Called (on the driving thread) once per record accepted by send(), now or later.
+  void set_delivery_callback(DeliveryFn fn) { on_delivery_ = std::move(fn); }
+
+  // Hands one record over; `event` is the event it was serialized from. Views are valid only
+  // during the call. An error means the record was not accepted.
+  virtual core::Status send(const kafka::OutgoingRecord& record, const core::Event& event) = 0;
+  // Serves pending delivery reports without blocking.
+  virtual void poll() {}
+  // Delivers everything accepted so far (every delivery report served). `interrupted`: the run
+  // was stopped by a signal; flush what is in flight for a bounded time.
+  virtual core::Status finish(bool interrupted) = 0;
+  // Records accepted but not yet reported.
+  virtual std::size_t in_flight() const { return 0; }
+
+ protected:
+  DeliveryFn on_delivery_;
+};
+
+// A kafka::Producer. finish() flushes; when interrupted (or when a flush is interrupted) it
+// flushes for at most `interrupt_flush_ms`, then purges what is left (reported as failed).
+class KafkaSink final : public Sink {
+ public:
+  explicit KafkaSink(kafka::Producer& producer, int interrupt_flush_ms = 10000);
+  core::Status send(const kafka::OutgoingRecord& record, const core::Event& event) override;
+  void poll() override;
+  core::Status finish(bool interrupted) override;
+  std::size_t in_flight() const override;
+
+ private:
+  kafka::Producer& producer_;
+  int interrupt_flush_ms_;
+};
+
+// `--dry-run`: writes each payload to `out` (not owned), one per line: as is when `base64` is
+// false (the JSON formats), else base64 (standard alphabet, padded). Every record is reported
+// delivered at once (partition -1, offset -1, latency 0).
+class DryRunSink final : public Sink {
+ public:
+  DryRunSink(std::FILE* out, bool base64) : out_(out), base64_(base64) {}
+  core::Status send(const kafka::OutgoingRecord& record, const core::Event& event) override;
+  core::Status finish(bool interrupted) override;
+
+ private:
+  std::FILE* out_;
+  bool base64_;
+  std::string line_;
+};
+
+// `--dry-run --csv-out FILE`: writes each taxi trip with a TaxiCsvWriter (not owned).
+class TaxiCsvSink final : public Sink {
+ public:
+  explicit TaxiCsvSink(TaxiCsvWriter& writer) : writer_(writer) {}
+  core::Status send(const kafka::OutgoingRecord& record, const core::Event& event) override;
+  core::Status finish(bool interrupted) override;
+
+ private:
+  TaxiCsvWriter& writer_;
+};
+
+// Standard base64 (RFC 4648, with padding), appended to `out`.
+void append_base64(std::string& out, std::string_view bytes);
+
+// Which timestamp the Kafka record carries (CreateTime).
+enum class RecordTimestamp : std::uint8_t { kEventTime, kWall };
+
+struct ProducerProgress {
+  std::uint64_t sent = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t bytes = 0;
+  std::size_t in_flight = 0;
+  double elapsed_s = 0;
+};
+
+struct EventProducerOptions {
+  std::string topic;
+  core::EventType type = core::EventType::kLab;
+  const serializers::Serializer* serializer = nullptr;  // required
+  std::uint64_t seed = 0;
+  KeySpec key = KeySpec::default_for(core::EventType::kLab);
+  EventClock clock = EventClock::wall();
+  RecordTimestamp record_timestamp = RecordTimestamp::kEventTime;
+  double rate = 0;                          // events/s for the whole stream, 0 = unlimited
+  std::optional<std::uint64_t> count;       // events in the whole stream; none = unbounded
+  std::optional<std::int64_t> duration_ms;  // stop after this much wall time
+  Shard shard;
+  DisorderOptions disorder;  // seed is set from `seed` by run()
+  std::vector<std::pair<std::string, std::string>> extra_headers;  // -H k=v
+  TaxiCsvSource* csv_source = nullptr;  // --from-csv (taxi): trips come from here, not generated
+  std::FILE* manifest = nullptr;        // --manifest: one JSON line per delivered event
+  std::size_t max_remembered_errors = 5;
+  // Called about 4 times a second from the producing thread (the live progress line).
+  std::function<void(const ProducerProgress&)> progress;
+};
+
+struct ProducerStats {
+  std::uint64_t generated = 0;  // events made (or read) by this instance
+  std::uint64_t sent = 0;       // records accepted by the sink
+  std::uint64_t acked = 0;
+  std::uint64_t failed = 0;  // failed deliveries (including records the sink refused)
+  std::uint64_t bytes = 0;   // payload bytes of accepted records
+  std::uint64_t csv_rows_skipped = 0;
+  std::vector<std::string> first_errors;  // failed deliveries' messages, at most max_remembered
+  double elapsed_s = 0;
+  // Delivery latency of acknowledged records (DeliveryReport::latency_us), in milliseconds.
+  double latency_avg_ms = 0, latency_max_ms = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0, p999_ms = 0;
+  std::string fingerprint;  // 16 hex digits
+  std::uint64_t seed = 0;
+  bool interrupted = false;
+
+  double records_per_s() const {
+    return elapsed_s > 0 ? static_cast<double>(acked) / elapsed_s : 0;
+  }
+  double mb_per_s() const {
+    return elapsed_s > 0 ? static_cast<double>(bytes) / (1024.0 * 1024.0) / elapsed_s : 0;
+  }
+  // kafka-producer-perf-test's summary line (without a line break).
+  std::string summary_line() const;
+  // The machine-readable summary (one JSON object, no line break).
+  std::string to_json() const;
+};
+
+class EventProducer {
+ public:
+  // Errors: kInvalidArgument for inconsistent options (no serializer, a bad disorder setting, a
+  // CSV source for a type other than taxi).
+  static core::Result<std::unique_ptr<EventProducer>> create(EventProducerOptions options);
+
+  // Produces until the count is reached, the duration has passed, the CSV file ends, or `stop`
+  // becomes true; then drains the disorder buffer (unless stopped) and finishes the sink.
+  // Returns the statistics; the status is an error only when the run could not go on (a CSV
+  // error under --on-bad-row fail, the sink refusing a record, a manifest write failing);
+  // failed deliveries are in the stats, not the status.
+  core::Status run(Sink& sink, const std::atomic<bool>* stop, ProducerStats& stats);
+
+ private:
+  explicit EventProducer(EventProducerOptions options);
+  EventProducerOptions options_;
+};
+
+}  // namespace tidemark::producer
