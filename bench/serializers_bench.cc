@@ -15,13 +15,13 @@
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <utility>
 #include <vector>
 
 #include "tidemark/producer/generator.h"
-#include "tidemark/schemas/events.pb.h"
-#include "tidemark/schemas/events_types.h"
 #include "tidemark/serializers/compression.h"
 #include "tidemark/serializers/serializer_registry.h"
+#include "tidemark/testing/generated_messages.h"
 
 namespace tidemark::bench {
 namespace {
@@ -127,48 +127,18 @@ void decode_bench(benchmark::State& state, const Serializer* s, EventType type,
 
 // ---- Wire: generated messages built once, outside the timed loop ------------------------------
 
-namespace pb = ::tidemark::events::v1;
+namespace pb = testing::pb;
+namespace th = testing::th;
 
-template <typename Fill>
-auto build_messages(EventType type, Fill fill) {
-  using Message = decltype(fill(events_of(type).front()));
-  std::vector<Message> messages;
-  for (const core::Event& e : events_of(type)) messages.push_back(fill(e));
+// The events of `type` (held as CoreEvent) converted by the tests' own conversion.
+constexpr auto kToProto = [](const auto& e) { return testing::to_proto(e); };
+constexpr auto kToThrift = [](const auto& e) { return testing::to_thrift(e); };
+
+template <typename CoreEvent, typename Convert>
+auto build_messages(EventType type, Convert convert) {
+  std::vector<decltype(convert(std::declval<const CoreEvent&>()))> messages;
+  for (const core::Event& e : events_of(type)) messages.push_back(convert(std::get<CoreEvent>(e)));
   return messages;
-}
-
-pb::LabEvent proto_lab(const core::Event& e) {
-  const auto& v = std::get<core::LabEvent>(e);
-  pb::LabEvent m;
-  m.set_test_data(v.test_data);
-  m.set_event_timestamp(v.event_timestamp);
-  return m;
-}
-pb::WebEvent proto_web(const core::Event& e) {
-  const auto& v = std::get<core::WebEvent>(e);
-  pb::WebEvent m;
-  m.set_url(v.url);
-  m.set_referrer(v.referrer);
-  m.set_user_agent(v.user_agent);
-  m.set_host(v.host);
-  m.set_ip(v.ip);
-  m.mutable_geodata()->set_country(v.geodata.country);
-  m.mutable_geodata()->set_state(v.geodata.state);
-  m.mutable_geodata()->set_city(v.geodata.city);
-  m.set_event_time(v.event_time);
-  return m;
-}
-pb::TaxiTrip proto_taxi(const core::Event& e) {
-  const auto& v = std::get<core::TaxiTrip>(e);
-  pb::TaxiTrip m;
-  m.set_lpep_pickup_datetime(v.lpep_pickup_datetime);
-  m.set_lpep_dropoff_datetime(v.lpep_dropoff_datetime);
-  m.set_pulocationid(v.pu_location_id);
-  m.set_dolocationid(v.do_location_id);
-  if (v.passenger_count) m.set_passenger_count(*v.passenger_count);
-  m.set_trip_distance(v.trip_distance);
-  m.set_tip_amount(v.tip_amount);
-  return m;
 }
 
 template <typename Message>
@@ -183,42 +153,6 @@ void proto_wire_bench(benchmark::State& state, std::vector<Message> messages) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
-}
-
-namespace th = ::tidemark::events::v1::thrift_gen;
-
-th::LabEvent thrift_lab(const core::Event& e) {
-  const auto& v = std::get<core::LabEvent>(e);
-  th::LabEvent m;
-  m.test_data = v.test_data;
-  m.event_timestamp = v.event_timestamp;
-  return m;
-}
-th::WebEvent thrift_web(const core::Event& e) {
-  const auto& v = std::get<core::WebEvent>(e);
-  th::WebEvent m;
-  m.url = v.url;
-  m.referrer = v.referrer;
-  m.user_agent = v.user_agent;
-  m.host = v.host;
-  m.ip = v.ip;
-  m.geodata.country = v.geodata.country;
-  m.geodata.state = v.geodata.state;
-  m.geodata.city = v.geodata.city;
-  m.event_time = v.event_time;
-  return m;
-}
-th::TaxiTrip thrift_taxi(const core::Event& e) {
-  const auto& v = std::get<core::TaxiTrip>(e);
-  th::TaxiTrip m;
-  m.lpep_pickup_datetime = v.lpep_pickup_datetime;
-  m.lpep_dropoff_datetime = v.lpep_dropoff_datetime;
-  m.PULocationID = v.pu_location_id;
-  m.DOLocationID = v.do_location_id;
-  if (v.passenger_count) m.__set_passenger_count(*v.passenger_count);
-  m.trip_distance = v.trip_distance;
-  m.tip_amount = v.tip_amount;
-  return m;
 }
 
 // The library's write into a TMemoryBuffer and the copy of its bytes into a std::string (the
@@ -251,13 +185,13 @@ template <typename Protocol>
 void register_thrift_wire(const std::string& format) {
   benchmark::RegisterBenchmark(("Wire/" + format + "/lab").c_str(),
                                thrift_wire_bench<Protocol, th::LabEvent>,
-                               build_messages(EventType::kLab, thrift_lab));
+                               build_messages<core::LabEvent>(EventType::kLab, kToThrift));
   benchmark::RegisterBenchmark(("Wire/" + format + "/web").c_str(),
                                thrift_wire_bench<Protocol, th::WebEvent>,
-                               build_messages(EventType::kWeb, thrift_web));
+                               build_messages<core::WebEvent>(EventType::kWeb, kToThrift));
   benchmark::RegisterBenchmark(("Wire/" + format + "/taxi").c_str(),
                                thrift_wire_bench<Protocol, th::TaxiTrip>,
-                               build_messages(EventType::kTaxi, thrift_taxi));
+                               build_messages<core::TaxiTrip>(EventType::kTaxi, kToThrift));
 }
 
 }  // namespace
@@ -283,11 +217,11 @@ int main(int argc, char** argv) {
     }
   }
   benchmark::RegisterBenchmark("Wire/protobuf/lab", proto_wire_bench<pb::LabEvent>,
-                               build_messages(core::EventType::kLab, proto_lab));
+                               build_messages<core::LabEvent>(core::EventType::kLab, kToProto));
   benchmark::RegisterBenchmark("Wire/protobuf/web", proto_wire_bench<pb::WebEvent>,
-                               build_messages(core::EventType::kWeb, proto_web));
+                               build_messages<core::WebEvent>(core::EventType::kWeb, kToProto));
   benchmark::RegisterBenchmark("Wire/protobuf/taxi", proto_wire_bench<pb::TaxiTrip>,
-                               build_messages(core::EventType::kTaxi, proto_taxi));
+                               build_messages<core::TaxiTrip>(core::EventType::kTaxi, kToProto));
   using apache::thrift::transport::TMemoryBuffer;
   register_thrift_wire<apache::thrift::protocol::TBinaryProtocolT<TMemoryBuffer>>("thrift-binary");
   register_thrift_wire<apache::thrift::protocol::TCompactProtocolT<TMemoryBuffer>>("thrift-compact");

@@ -18,6 +18,7 @@
 #include "tidemark/core/events.h"
 #include "tidemark/schemas/events.pb.h"
 #include "tidemark/serializers/serializer_registry.h"
+#include "tidemark/testing/generated_messages.h"
 
 namespace tidemark::serializers {
 namespace {
@@ -46,39 +47,8 @@ std::string encode_ok(const core::Event& event) {
 // What the generated classes alone write for the same values.
 std::string generated_bytes(const core::Event& event) {
   std::string out;
-  std::visit(
-      [&out](const auto& e) {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, core::LabEvent>) {
-          pb::LabEvent m;
-          m.set_test_data(e.test_data);
-          m.set_event_timestamp(e.event_timestamp);
-          EXPECT_TRUE(m.SerializeToString(&out));
-        } else if constexpr (std::is_same_v<T, core::WebEvent>) {
-          pb::WebEvent m;
-          m.set_url(e.url);
-          m.set_referrer(e.referrer);
-          m.set_user_agent(e.user_agent);
-          m.set_host(e.host);
-          m.set_ip(e.ip);
-          m.mutable_geodata()->set_country(e.geodata.country);
-          m.mutable_geodata()->set_state(e.geodata.state);
-          m.mutable_geodata()->set_city(e.geodata.city);
-          m.set_event_time(e.event_time);
-          EXPECT_TRUE(m.SerializeToString(&out));
-        } else {
-          pb::TaxiTrip m;
-          m.set_lpep_pickup_datetime(e.lpep_pickup_datetime);
-          m.set_lpep_dropoff_datetime(e.lpep_dropoff_datetime);
-          m.set_pulocationid(e.pu_location_id);
-          m.set_dolocationid(e.do_location_id);
-          if (e.passenger_count) m.set_passenger_count(*e.passenger_count);
-          m.set_trip_distance(e.trip_distance);
-          m.set_tip_amount(e.tip_amount);
-          EXPECT_TRUE(m.SerializeToString(&out));
-        }
-      },
-      event);
+  std::visit([&out](const auto& e) { EXPECT_TRUE(testing::to_proto(e).SerializeToString(&out)); },
+             event);
   return out;
 }
 

@@ -24,6 +24,7 @@
 #include "tidemark/core/events.h"
 #include "tidemark/schemas/events_types.h"
 #include "tidemark/serializers/serializer_registry.h"
+#include "tidemark/testing/generated_messages.h"
 
 namespace tidemark::serializers {
 namespace {
@@ -126,41 +127,7 @@ void expect_wire_matches(const std::vector<WireField>& wire, std::span<const cor
 // Calls `use` with the generated struct holding the event's values.
 template <typename Use>
 void with_generated(const core::Event& event, Use use) {
-  std::visit(
-      [&use](const auto& e) {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, core::LabEvent>) {
-          gen::LabEvent m;
-          m.__set_test_data(e.test_data);
-          m.__set_event_timestamp(e.event_timestamp);
-          use(m);
-        } else if constexpr (std::is_same_v<T, core::WebEvent>) {
-          gen::WebEvent m;
-          m.__set_url(e.url);
-          m.__set_referrer(e.referrer);
-          m.__set_user_agent(e.user_agent);
-          m.__set_host(e.host);
-          m.__set_ip(e.ip);
-          gen::GeoData g;
-          g.__set_country(e.geodata.country);
-          g.__set_state(e.geodata.state);
-          g.__set_city(e.geodata.city);
-          m.__set_geodata(g);
-          m.__set_event_time(e.event_time);
-          use(m);
-        } else {
-          gen::TaxiTrip m;
-          m.__set_lpep_pickup_datetime(e.lpep_pickup_datetime);
-          m.__set_lpep_dropoff_datetime(e.lpep_dropoff_datetime);
-          m.__set_PULocationID(e.pu_location_id);
-          m.__set_DOLocationID(e.do_location_id);
-          if (e.passenger_count) m.__set_passenger_count(*e.passenger_count);
-          m.__set_trip_distance(e.trip_distance);
-          m.__set_tip_amount(e.tip_amount);
-          use(m);
-        }
-      },
-      event);
+  std::visit([&use](const auto& e) { use(testing::to_thrift(e)); }, event);
 }
 
 // What the generated structs alone write for the same values (generic protocol classes).
