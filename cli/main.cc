@@ -48,8 +48,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
-  for (CommandInstaller install :
-       {install_broker_command, install_formats_command, install_produce_command}) {
+  // One line per subcommand, in the order `tidemark --help` lists them.
+  for (CommandInstaller install : {
+           install_produce_command,
+           install_broker_command,
+           install_formats_command,
+       }) {
     install(app, ctx);
   }
 
