@@ -32,6 +32,8 @@ using CommandInstaller = void (*)(CLI::App& app, Context& ctx);
 void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc
+void install_perf_command(CLI::App& app, Context& ctx);     // perf_command.cc: perf produce, ...
+void install_bench_command(CLI::App& app, Context& ctx);    // bench_command.cc: bench serializers
 
 // How tabular data is written: a readable table on a terminal, JSON Lines on a pipe, unless
 // the user says otherwise with --output.

@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev
+  kcat python3-kafka python3-confluent-kafka   # peers bench/compare/ measures tidemark against
 )
 
 missing=()

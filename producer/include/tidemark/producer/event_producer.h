@@ -173,6 +173,11 @@ struct ProducerStats {
   std::string to_json() const;
 };
 
+// Sets stats' latency fields (avg, max, p50, p95, p99, p99.9 in ms) from delivery latencies in
+// microseconds, as kafka-producer-perf-test computes them (the value at index q * n of the sorted
+// latencies). Sorts `latencies_us` in place; leaves the fields at 0 when it is empty.
+void set_latency_stats(std::vector<std::int64_t>& latencies_us, ProducerStats& stats);
+
 class EventProducer {
  public:
   // Errors: kInvalidArgument for inconsistent options (no serializer, a bad disorder setting, a

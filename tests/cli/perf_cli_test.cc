@@ -1,0 +1,135 @@
+// `tidemark perf produce` as users run it: kafka-producer-perf-test's line with the right count,
+// its flag spellings, the side-by-side baseline, and bad flag values as usage errors (exit 2)
+// that name the flag.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+
+#include "run_tidemark.h"
+
+namespace {
+
+using tidemark::testing::lines_of;
+using tidemark::testing::run_tidemark;
+
+// kafka-producer-perf-test's final line, with tidemark's sub-millisecond latencies.
+const std::regex kPerfLine(
+    R"(^(\d+) records sent, [0-9.]+ records/sec \([0-9.]+ MB/sec\), [0-9.]+ ms avg latency, )"
+    R"([0-9.]+ ms max latency, [0-9.]+ ms 50th, [0-9.]+ ms 95th, [0-9.]+ ms 99th, )"
+    R"([0-9.]+ ms 99\.9th\.$)");
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "tidemark_perf_" + name;
+}
+
+TEST(PerfProduceCli, PrintsThePerfTestLineWithTheCount) {
+  auto r = run_tidemark("perf produce -t perf-test -c 2000 -b embedded --seed 3", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;  // stdout is exactly the perf-test line
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(lines[0], m, kPerfLine)) << lines[0];
+  EXPECT_EQ(m[1], "2000");
+}
+
+TEST(PerfProduceCli, AcceptsKafkaPerfTestSpellingsAndEmbeddedByDefault) {
+  auto r = run_tidemark(
+      "perf produce --topic perf-test --num-records 700 --throughput -1 "
+      "--producer-props linger.ms=1 --seed 3",
+      false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::smatch m;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  ASSERT_TRUE(std::regex_match(lines[0], m, kPerfLine)) << lines[0];
+  EXPECT_EQ(m[1], "700");
+}
+
+TEST(PerfProduceCli, BaselineRunsThePlainLoopsSideBySideAndWritesStats) {
+  const std::string stats = temp_path("baseline.json");
+  std::remove(stats.c_str());
+  auto r = run_tidemark("perf produce -t perf-test -c 1500 --seed 3 --baseline --repeat 2 "
+                        "--event web --format protobuf --stats-json " + stats,
+                        false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::size_t perf_lines = 0;
+  for (const std::string& line : lines_of(r.out)) {
+    std::smatch m;
+    if (std::regex_match(line, m, kPerfLine)) {
+      ++perf_lines;
+      EXPECT_EQ(m[1], "1500");
+    } else {
+      EXPECT_EQ(line.rfind("# ", 0), 0u) << "not a comment: " << line;
+    }
+  }
+  EXPECT_EQ(perf_lines, 6u);  // 2 runs x (tidemark, plain payloads, plain records)
+  EXPECT_NE(r.out.find("# tidemark / plain loop with the same payloads: median "),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("# tidemark / plain loop with the same records: median "),
+            std::string::npos) << r.out;
+
+  std::ifstream in(stats);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["event"], "web");
+  EXPECT_EQ(j["format"], "protobuf");
+  ASSERT_EQ(j["runs"].size(), 6u);
+  EXPECT_EQ(j["runs"][0]["kind"], "tidemark");
+  EXPECT_EQ(j["runs"][1]["kind"], "plain-payloads");
+  EXPECT_EQ(j["runs"][2]["kind"], "plain-records");
+  for (const auto& run : j["runs"]) {
+    EXPECT_EQ(run["stats"]["acked"], 1500);
+    EXPECT_EQ(run["stats"]["failed"], 0);
+  }
+  EXPECT_GT(j["ratio_to_plain_payloads"]["median"].get<double>(), 0);
+  EXPECT_GT(j["ratio_to_plain_records"]["median"].get<double>(), 0);
+}
+
+struct BadFlag {
+  const char* args;
+  const char* named;  // what the message must name
+};
+
+class PerfProduceBadFlag : public ::testing::TestWithParam<BadFlag> {};
+
+TEST_P(PerfProduceBadFlag, IsAUsageErrorNamingTheFlag) {
+  auto r = run_tidemark(std::string("perf produce ") + GetParam().args);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find(GetParam().named), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("records sent"), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, PerfProduceBadFlag,
+    ::testing::Values(BadFlag{"-t t --num-records lots", "--num-records"},
+                      BadFlag{"-t t -c -5", "-c/--count"},
+                      BadFlag{"-t t --throughput fast", "--rate/--throughput"},
+                      BadFlag{"-t t --repeat 0", "--repeat"},
+                      BadFlag{"-t t --record-size 100", "--record-size"},
+                      BadFlag{"-t t --baseline --rate 100", "--rate/--throughput"},
+                      BadFlag{"-t t --baseline --duration 1s", "--duration"},
+                      BadFlag{"-c 10", "-t/--topic"},
+                      BadFlag{"-t t --event clicks", "--event"},
+                      BadFlag{"-t t --format yaml", "--format"},
+                      BadFlag{"-t t --producer-props nonsense", "nonsense"},
+                      BadFlag{"-t t --dry-run", "--dry-run"},
+                      BadFlag{"-t t --manifest m.jsonl", "--manifest"}));
+
+TEST(PerfCli, NeedsASubcommand) {
+  auto r = run_tidemark("perf");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
+TEST(PerfCli, HelpTeachesThePerfTestMapping) {
+  auto r = run_tidemark("perf produce --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--num-records"), std::string::npos);
+  EXPECT_NE(r.out.find("--record-size"), std::string::npos);
+  EXPECT_NE(r.out.find("--baseline"), std::string::npos);
+  EXPECT_NE(r.out.find("embedded"), std::string::npos);
+}
+
+}  // namespace
