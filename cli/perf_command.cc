@@ -2,7 +2,7 @@
 // can be compared with published ones. `perf produce` is `tidemark produce` (same flags, same
 // code, see produce_options.h) on the embedded broker by default, printing
 // kafka-producer-perf-test's line on stdout; `--baseline` measures a plain librdkafka loop
-// (kafka::run_plain_produce_loop) producing the same pre-serialized payloads side by side, and
+// (kafka::run_plain_produce_loop) producing the same pre-serialized records side by side, and
 // `--repeat N` alternates the two N times and prints medians and ranges.
 #include <sys/resource.h>
 
@@ -335,12 +335,14 @@ void install_perf_produce(CLI::App& perf, Context& ctx) {
   auto* cmd = perf.add_subcommand(
       "produce",
       "tidemark produce as a measurement: kafka-producer-perf-test's output, on the embedded "
-      "broker by default, optionally side by side with a plain librdkafka loop");
+      "broker by default, optionally side by side with plain librdkafka loops");
   add_produce_options(*cmd, flags->produce, ProduceCommand::kPerfProduce);
   cmd->add_flag("--baseline", flags->baseline,
-                "Also run a plain librdkafka loop (rd_kafka_produce + poll, the same producer "
-                "configuration) producing the same payloads pre-serialized, after each run, on a "
-                "broker of the same kind");
+                "After each run, on a fresh broker of the same kind, run two plain librdkafka "
+                "loops with the same producer configuration and exactly the records tidemark "
+                "produced, pre-serialized: rd_kafka_produce with the payloads alone (issue 3's "
+                "baseline), and rd_kafka_producev with tidemark's headers and CreateTime too; "
+                "prints the ratios (needs a count; no --rate)");
   cmd->add_option("--repeat", flags->repeat,
                   "Runs (alternating with the baseline); medians and ranges are printed")
       ->default_val(1);

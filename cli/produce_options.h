@@ -52,6 +52,7 @@ struct ProduceFlags {
   std::string stats_json;
   bool dry_run = false;
   std::string csv_out;
+  bool no_headers = false;
 };
 
 // Which command the flags are for.

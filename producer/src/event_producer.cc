@@ -341,10 +341,12 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
     seq_text.clear();
     append_u64(seq_text, seq);
     headers.clear();
-    headers.push_back({serializers::kContentTypeHeader, content_type});
-    headers.push_back({serializers::kEventTypeHeader, event_type_name});
-    headers.push_back({"tidemark-seq", seq_text});
-    if (delay_ms) {
+    if (o.tidemark_headers) {
+      headers.push_back({serializers::kContentTypeHeader, content_type});
+      headers.push_back({serializers::kEventTypeHeader, event_type_name});
+      headers.push_back({"tidemark-seq", seq_text});
+    }
+    if (delay_ms && o.tidemark_headers) {
       delay_text.clear();
       append_i64(delay_text, *delay_ms);
       headers.push_back({"tidemark-delay-ms", delay_text});

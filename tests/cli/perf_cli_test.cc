@@ -88,6 +88,16 @@ TEST(PerfProduceCli, BaselineRunsThePlainLoopsSideBySideAndWritesStats) {
   EXPECT_GT(j["ratio_to_plain_records"]["median"].get<double>(), 0);
 }
 
+TEST(PerfProduceCli, NoHeadersIsAcceptedAndMeasured) {
+  auto r = run_tidemark("perf produce -t perf-test -c 800 --no-headers --seed 3", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::smatch m;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  ASSERT_TRUE(std::regex_match(lines[0], m, kPerfLine)) << lines[0];
+  EXPECT_EQ(m[1], "800");
+}
+
 struct BadFlag {
   const char* args;
   const char* named;  // what the message must name

@@ -138,6 +138,12 @@ struct EventProducerOptions {
   Shard shard;
   DisorderOptions disorder;  // seed is set from `seed` by run()
   std::vector<std::pair<std::string, std::string>> extra_headers;  // -H k=v
+  // false (`--no-headers`): records carry no tidemark headers (content-type,
+  // tidemark-event-type, tidemark-seq, tidemark-delay-ms), only extra_headers, as kcat and the
+  // lab's Python producer send them. With librdkafka 2.0.2 every header costs an allocation on
+  // send and a cache miss in the batch writer, so this about doubles the records/s
+  // (docs/benchmarks.md); consumers then need to be told the format.
+  bool tidemark_headers = true;
   TaxiCsvSource* csv_source = nullptr;  // --from-csv (taxi): trips come from here, not generated
   std::FILE* manifest = nullptr;        // --manifest: one JSON line per delivered event
   std::size_t max_remembered_errors = 5;
