@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -130,17 +131,21 @@ def main():
     work = tempfile.mkdtemp(prefix="tidemark-compare-")
     lab_lines = os.path.join(work, "lab.jsonl")
     taxi_csv = os.path.join(work, "green_tripdata_2019-10.csv")
-    # Inputs, made once: the serialized lab lines for kcat, and the green-taxi CSV (2019 layout;
-    # drop-off times 5.6 s apart over October 2019, like the real month).
-    with open(lab_lines, "w") as out:
-        p = subprocess.run([tm, "produce", "--dry-run", "--event", "lab", "--format", "json",
-                            "-c", str(args.kcat_count), "--seed", "1"],
-                           stdout=out, stderr=subprocess.PIPE, text=True)
-        if p.returncode != 0:
-            raise ToolFailed("tidemark produce --dry-run failed: " + p.stderr)
-    run([tm, "produce", "--dry-run", "--event", "taxi", "--csv-out", taxi_csv,
-         "-c", str(args.taxi_rows), "--seed", "7", "--clock", "simulated",
-         "--start", "2019-10-01T00:00:00Z", "--speed", "5600"])
+    try:
+        # Inputs, made once: the serialized lab lines for kcat, and the green-taxi CSV (2019 layout;
+        # drop-off times 5.6 s apart over October 2019, like the real month).
+        with open(lab_lines, "w") as out:
+            p = subprocess.run([tm, "produce", "--dry-run", "--event", "lab", "--format", "json",
+                                "-c", str(args.kcat_count), "--seed", "1"],
+                               stdout=out, stderr=subprocess.PIPE, text=True)
+            if p.returncode != 0:
+                raise ToolFailed("tidemark produce --dry-run failed: " + p.stderr)
+        run([tm, "produce", "--dry-run", "--event", "taxi", "--csv-out", taxi_csv,
+             "-c", str(args.taxi_rows), "--seed", "7", "--clock", "simulated",
+             "--start", "2019-10-01T00:00:00Z", "--speed", "5600"])
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
 
     results = {"lab": {}, "kcat": {}, "taxi": {}}
 
@@ -148,7 +153,11 @@ def main():
         for k, v in fields.items():
             results[section].setdefault(tool, {}).setdefault(k, []).append(v)
 
-    broker = Broker(tm)
+    try:
+        broker = Broker(tm)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     topic_no = [0]
 
     def topic(name):
@@ -201,6 +210,7 @@ def main():
                 add("taxi", tool, wall_s=wall, ack_s=args.taxi_rows / rate)
     finally:
         broker.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
     def med(section, tool, key):
         return statistics.median(results[section][tool][key])

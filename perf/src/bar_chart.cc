@@ -55,6 +55,15 @@ std::string label(double v) {
   return buf;
 }
 
+// Axis labels: whole numbers when the step is, else as many decimals as the step needs.
+std::string tick(double v, double step) {
+  char buf[32];
+  auto whole = [](double x) { return std::fabs(x - std::round(x)) < 1e-9; };
+  const int digits = whole(step) ? 0 : whole(step * 10) ? 1 : 2;
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
 // The smallest 1-2-5 step multiple of at least `max` over about 5 gridlines.
 double nice_step(double max) {
   if (max <= 0) return 1;
@@ -100,7 +109,7 @@ void draw_chart(std::string& svg, const BarChart& chart, double y0) {
     svg += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + plot_w) + "\" y1=\"" + num(y) +
            "\" y2=\"" + num(y) + "\" class=\"grid\"/>";
     svg += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(y + 4) +
-           "\" text-anchor=\"end\">" + label(v) + "</text>\n";
+           "\" text-anchor=\"end\">" + tick(v, step) + "</text>\n";
   }
   svg += "<text transform=\"translate(" + num(16) + "," + num(plot_top + plot_h / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">" + escape(chart.unit) + "</text>\n";

@@ -181,7 +181,7 @@ struct ProducerStats {
 
 // Sets stats' latency fields (avg, max, p50, p95, p99, p99.9 in ms) from delivery latencies in
 // microseconds, as kafka-producer-perf-test computes them (the value at index q * n of the sorted
-// latencies). Sorts `latencies_us` in place; leaves the fields at 0 when it is empty.
+// latencies). Reorders `latencies_us`; leaves the fields at 0 when it is empty.
 void set_latency_stats(std::vector<std::int64_t>& latencies_us, ProducerStats& stats);
 
 class EventProducer {
