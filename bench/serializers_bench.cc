@@ -68,7 +68,9 @@ Prepared prepare(const Serializer& s, EventType type) {
     return p;
   }
   p.bytes_per_event = sizes->bytes_per_event;
-  for (const auto& [codec, size] : sizes->compressed_per_event) p.compressed_per_event[codec] = size;
+  for (const auto& [codec, size] : sizes->compressed_per_event) {
+    p.compressed_per_event[codec] = size;
+  }
   return p;
 }
 

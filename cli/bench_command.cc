@@ -60,10 +60,12 @@ std::string with_range(const perf::Spread& s, int digits) {
 
 std::string ratio(double r) { return fixed(r, 2) + "x"; }
 
-void print_tables(const std::vector<perf::EventTypeResult>& results, const perf::BenchConfiguration& c) {
+void print_tables(const std::vector<perf::EventTypeResult>& results,
+                  const perf::BenchConfiguration& c) {
   for (const perf::EventTypeResult& r : results) {
-    std::cout << "\n" << core::event_type_name(r.type) << ": " << r.events << " events ("
-              << c.source << "), medians of " << c.timing.repetitions
+    std::cout << "\n"
+              << core::event_type_name(r.type) << ": " << r.events << " events (" << c.source
+              << "), medians of " << c.timing.repetitions
               << " repetitions with (min-max); sizes after compressing batches of up to "
               << c.batch.max_events << " events\n";
     std::vector<std::string> header = {"FORMAT", "BYTES/EV"};
@@ -84,7 +86,8 @@ void print_tables(const std::vector<perf::EventTypeResult>& results, const perf:
     std::vector<std::vector<std::string>> rows;
     for (const perf::FormatResult& f : r.formats) {
       std::vector<std::string> row = {f.format, fixed(f.sizes.bytes_per_event, 1)};
-      for (const auto& [codec, bytes] : f.sizes.compressed_per_event) row.push_back(fixed(bytes, 1));
+      for (const auto& [codec, bytes] : f.sizes.compressed_per_event)
+        row.push_back(fixed(bytes, 1));
       row.push_back(with_range(f.encode.ns_per_event, 1));
       row.push_back(fixed(f.encode.mb_per_s.median, 0));
       row.push_back(with_range(f.decode.ns_per_event, 1));

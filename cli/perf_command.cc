@@ -118,7 +118,8 @@ core::Status run_tidemark_once(ProduceSetup& setup, const ProduceFlags& f,
 
 // The baseline's payloads: what tidemark's loop serializes with the same options, kept in
 // memory (not timed).
-core::Status record_payloads(ProduceSetup& setup, const ProduceFlags& f, perf::RecordingSink& sink) {
+core::Status record_payloads(ProduceSetup& setup, const ProduceFlags& f,
+                             perf::RecordingSink& sink) {
   producer::EventProducerOptions options = setup.options;
   options.rate = 0;
   options.progress = nullptr;
@@ -159,18 +160,19 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
         "--format (see `tidemark formats`)"));
   }
   if (pf.repeat < 1) {
-    return report_error(core::invalid_argument("--repeat " + core::quoted(std::to_string(pf.repeat)) +
-                                               ": must be at least 1"));
+    return report_error(core::invalid_argument(
+        "--repeat " + core::quoted(std::to_string(pf.repeat)) + ": must be at least 1"));
   }
   core::Result<ProduceSetup> prepared = prepare_produce(ctx, f, cmd, ProduceCommand::kPerfProduce);
   if (!prepared.ok()) return report_error(prepared.status());
   ProduceSetup& setup = *prepared;
   producer::EventProducerOptions& o = setup.options;
-  if (!given("--count") && !given("--duration") && !given("--from-csv")) o.count = kDefaultPerfCount;
+  if (!given("--count") && !given("--duration") && !given("--from-csv"))
+    o.count = kDefaultPerfCount;
   if (pf.baseline) {
     if (o.rate > 0) {
-      return report_error(core::invalid_argument(
-          "--baseline measures throughput: drop " + rate_flag_name(ProduceCommand::kPerfProduce)));
+      return report_error(core::invalid_argument("--baseline measures throughput: drop " +
+                                                 rate_flag_name(ProduceCommand::kPerfProduce)));
     }
     if (!o.count && f.from_csv.empty()) {
       return report_error(core::invalid_argument(
@@ -231,11 +233,15 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
     series.push_back({"plain-payloads",
                       "plain librdkafka loop, the same payloads pre-serialized (rd_kafka_produce: "
                       "key and value, no headers)",
-                      &payloads_only.records, {}, {}});
+                      &payloads_only.records,
+                      {},
+                      {}});
     series.push_back({"plain-records",
                       "plain librdkafka loop, the same records pre-serialized (rd_kafka_producev: "
                       "key, value, tidemark's headers, CreateTime)",
-                      &same_records.records, {}, {}});
+                      &same_records.records,
+                      {},
+                      {}});
   }
 
   std::vector<RunRecord> runs;
@@ -279,21 +285,23 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
   auto ratios_to = [&series](std::size_t baseline) {
     std::vector<double> r;
     for (std::size_t i = 0; i < series[0].rates.size(); ++i) {
-      if (series[baseline].rates[i] > 0) r.push_back(series[0].rates[i] / series[baseline].rates[i]);
+      if (series[baseline].rates[i] > 0)
+        r.push_back(series[0].rates[i] / series[baseline].rates[i]);
     }
     return perf::spread_of(r);
   };
   if (labelled) {
     for (const Series& x : series) {
-      std::cout << "# " << x.kind << " records/sec: median " << spread_text(perf::spread_of(x.rates), 1)
-                << "; cpu ms: median " << spread_text(perf::spread_of(x.cpu_ms), 0) << "\n";
+      std::cout << "# " << x.kind << " records/sec: median "
+                << spread_text(perf::spread_of(x.rates), 1) << "; cpu ms: median "
+                << spread_text(perf::spread_of(x.cpu_ms), 0) << "\n";
     }
     if (pf.baseline) {
       const perf::Spread vs_payloads = ratios_to(1);
       const perf::Spread vs_records = ratios_to(2);
       std::cout << "# tidemark / plain loop with the same payloads: median "
-                << spread_text(vs_payloads, 3) << "; issue 3's target >= "
-                << fixed(kBaselineTarget, 2) << ": "
+                << spread_text(vs_payloads, 3)
+                << "; issue 3's target >= " << fixed(kBaselineTarget, 2) << ": "
                 << (vs_payloads.median >= kBaselineTarget ? "met" : "NOT met") << "\n";
       std::cout << "# tidemark / plain loop with the same records: median "
                 << spread_text(vs_records, 3) << " (tidemark's own cost: generating, serializing, "
@@ -373,7 +381,9 @@ void install_perf_command(CLI::App& app, Context& ctx) {
   auto* perf = app.add_subcommand(
       "perf", "Measure throughput and latency in the shape of Kafka's perf-test tools");
   perf->require_subcommand(1);
-  // One line per perf subcommand.
+  // One line per perf subcommand. A sibling in its own file (perf consume) declares its
+  // installer, void install_perf_consume(CLI::App& perf, Context& ctx), in cli_common.h and adds
+  // its line here; produce_options.h shows how to share a command's flags.
   for (CommandInstaller install : {
            install_perf_produce,
        }) {

@@ -305,12 +305,13 @@ core::Result<std::string> open_broker(const ProduceSetup& setup,
     if (!b.ok()) return b.status();
     embedded = std::move(*b);
     if (announce) {
-      std::cerr << "tidemark: embedded broker at " << embedded->bootstrap() << ", topic '"
-                << topic << "' with " << setup.partitions << " partitions\n";
+      std::cerr << "tidemark: embedded broker at " << embedded->bootstrap() << ", topic '" << topic
+                << "' with " << setup.partitions << " partitions\n";
     }
     return embedded->bootstrap();
   }
-  core::Result<kafka::ClusterInfo> info = kafka::wait_for_broker(setup.config, setup.bootstrap, 5000);
+  core::Result<kafka::ClusterInfo> info =
+      kafka::wait_for_broker(setup.config, setup.bootstrap, 5000);
   if (!info.ok()) return info.status();
   return setup.bootstrap;
 }
@@ -385,9 +386,10 @@ void add_produce_options(CLI::App& cmd_ref, ProduceFlags& f, ProduceCommand whic
   cmd->add_option("--record-timestamp", flags->record_timestamp,
                   "Kafka CreateTime: event (the event time, default) or wall");
   if (perf) {
-    cmd->add_option("--rate,--throughput", flags->rate,
-                    "Events per second for the whole stream; 0 or -1 (as kafka-producer-perf-test's "
-                    "--throughput -1) = unlimited, the default");
+    cmd->add_option(
+        "--rate,--throughput", flags->rate,
+        "Events per second for the whole stream; 0 or -1 (as kafka-producer-perf-test's "
+        "--throughput -1) = unlimited, the default");
     cmd->add_option("-c,--count,--num-records", flags->count,
                     "Events in the whole stream (kafka-producer-perf-test's --num-records); "
                     "default 1000000 unless --duration or --from-csv bounds the run");

@@ -104,12 +104,11 @@ Result<PlainLoopResult> run_plain_produce_loop(const Config& config, const std::
                                 h.value.data(), static_cast<ssize_t>(h.value.size()));
           }
         }
-        err = rd_kafka_producev(rk.get(), RD_KAFKA_V_RKT(rkt.get()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_KEY(key, key_size),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
-                                RD_KAFKA_V_TIMESTAMP(r.timestamp_ms), RD_KAFKA_V_HEADERS(headers),
-                                RD_KAFKA_V_END);
+        err = rd_kafka_producev(
+            rk.get(), RD_KAFKA_V_RKT(rkt.get()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, key_size),
+            RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+            RD_KAFKA_V_TIMESTAMP(r.timestamp_ms), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR && headers != nullptr) {
           rd_kafka_headers_destroy(headers);  // not taken over on failure
         }

@@ -24,11 +24,21 @@ std::string escape(const std::string& text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 forbids most control characters even escaped.
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out += c;
@@ -91,8 +101,8 @@ void draw_chart(std::string& svg, const BarChart& chart, double y0) {
   const double axis_max = std::max(step, std::ceil(max / step) * step);
 
   svg += "<g>\n";
-  svg += "<text x=\"" + num(kLeft) + "\" y=\"" + num(y0 + 18) +
-         "\" class=\"title\">" + escape(chart.title) + "</text>\n";
+  svg += "<text x=\"" + num(kLeft) + "\" y=\"" + num(y0 + 18) + "\" class=\"title\">" +
+         escape(chart.title) + "</text>\n";
   // Legend, right-aligned on the title line.
   double lx = kWidth - kRight;
   for (std::size_t s = chart.series.size(); s-- > 0;) {
@@ -108,8 +118,8 @@ void draw_chart(std::string& svg, const BarChart& chart, double y0) {
     const double y = plot_bottom - v / axis_max * plot_h;
     svg += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + plot_w) + "\" y1=\"" + num(y) +
            "\" y2=\"" + num(y) + "\" class=\"grid\"/>";
-    svg += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(y + 4) +
-           "\" text-anchor=\"end\">" + tick(v, step) + "</text>\n";
+    svg += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(y + 4) + "\" text-anchor=\"end\">" +
+           tick(v, step) + "</text>\n";
   }
   svg += "<text transform=\"translate(" + num(16) + "," + num(plot_top + plot_h / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">" + escape(chart.unit) + "</text>\n";
@@ -158,8 +168,7 @@ std::string grouped_bar_charts_svg(const std::vector<BarChart>& charts, const st
       ".value{font-size:9px;fill:#444}.grid{stroke:#ddd;stroke-width:1}"
       ".axis{stroke:#444;stroke-width:1}</style>\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n";
-  svg += "<text x=\"" + num(kLeft) + "\" y=\"26\" class=\"heading\">" + escape(title) +
-         "</text>\n";
+  svg += "<text x=\"" + num(kLeft) + "\" y=\"26\" class=\"heading\">" + escape(title) + "</text>\n";
   for (std::size_t i = 0; i < charts.size(); ++i) {
     draw_chart(svg, charts[i], kHeader + kChartHeight * static_cast<double>(i));
   }

@@ -39,7 +39,8 @@ RecordedRecords RecordingSink::records(bool payloads_only) const {
   auto view = [&arena](const Span& s) { return arena.substr(s.offset, s.size); };
   if (!payloads_only) {
     out.headers.reserve(header_spans_.size());
-    for (const auto& [name, value] : header_spans_) out.headers.push_back({view(name), view(value)});
+    for (const auto& [name, value] : header_spans_)
+      out.headers.push_back({view(name), view(value)});
   }
   out.records.reserve(entries_.size());
   for (const Entry& e : entries_) {
@@ -47,8 +48,8 @@ RecordedRecords RecordingSink::records(bool payloads_only) const {
     if (e.has_key) r.key = view(e.key);
     r.value = view(e.value);
     if (!payloads_only) {
-      r.headers = std::span<const kafka::RecordHeader>(out.headers).subspan(e.first_header,
-                                                                            e.header_count);
+      r.headers =
+          std::span<const kafka::RecordHeader>(out.headers).subspan(e.first_header, e.header_count);
       r.timestamp_ms = e.timestamp_ms;
     }
     out.records.push_back(r);

@@ -108,7 +108,8 @@ core::Result<SizeStats> measure_sizes(std::span<const std::string> encoded,
     raw += buffer.size();
     ++stats.batches;
     for (std::size_t c = 0; c < serializers::kAllCodecs.size(); ++c) {
-      TIDEMARK_RETURN_IF_ERROR(serializers::compress(serializers::kAllCodecs[c], buffer, compressed));
+      TIDEMARK_RETURN_IF_ERROR(
+          serializers::compress(serializers::kAllCodecs[c], buffer, compressed));
       compressed_bytes[c] += static_cast<double>(compressed.size());
     }
   }
@@ -157,8 +158,7 @@ Timing time_decode(const serializers::Serializer& s, std::span<const std::string
   return {spread_of(ns), spread_of(mb)};
 }
 
-core::Result<std::vector<EventTypeResult>> run_serializer_bench(
-    const SerializerBenchOptions& o) {
+core::Result<std::vector<EventTypeResult>> run_serializer_bench(const SerializerBenchOptions& o) {
   if (o.formats.empty()) return core::invalid_argument("no format to measure");
   if (o.types.empty()) return core::invalid_argument("no event type to measure");
   if (std::find(o.formats.begin(), o.formats.end(), nullptr) != o.formats.end()) {
@@ -185,9 +185,11 @@ core::Result<std::vector<EventTypeResult>> run_serializer_bench(
 
   std::vector<EventTypeResult> results;
   for (const core::EventType type : o.types) {
-    const std::vector<core::Event> generated =
-        o.taxi_records == nullptr ? seeded_events(type, o.seed, o.events) : std::vector<core::Event>{};
-    const std::vector<core::Event>& events = o.taxi_records != nullptr ? *o.taxi_records : generated;
+    const std::vector<core::Event> generated = o.taxi_records == nullptr
+                                                   ? seeded_events(type, o.seed, o.events)
+                                                   : std::vector<core::Event>{};
+    const std::vector<core::Event>& events =
+        o.taxi_records != nullptr ? *o.taxi_records : generated;
     EventTypeResult result;
     result.type = type;
     result.events = events.size();
@@ -299,7 +301,8 @@ std::string serializer_bench_svg(const BenchConfiguration& c,
       speed.groups.push_back(f.format);
       if (size.series.empty()) {
         size.series.push_back("raw");
-        for (const auto& [codec, bytes] : f.sizes.compressed_per_event) size.series.push_back(codec);
+        for (const auto& [codec, bytes] : f.sizes.compressed_per_event)
+          size.series.push_back(codec);
         size.values.assign(size.series.size(), {});
       }
       size.values[0].push_back(f.sizes.bytes_per_event);

@@ -54,7 +54,8 @@ TEST(BenchSerializersCli, WritesJsonWithTheRunsConfigurationAndResults) {
   EXPECT_EQ(c["event_types"], nlohmann::json({"lab"}));
   EXPECT_FALSE(c["machine"]["cpu_model"].get<std::string>().empty());
   EXPECT_FALSE(c["machine"]["compiler"].get<std::string>().empty());
-  for (const char* lib : {"librdkafka", "protobuf", "thrift", "simdjson", "lz4", "zstd", "snappy"}) {
+  for (const char* lib :
+       {"librdkafka", "protobuf", "thrift", "simdjson", "lz4", "zstd", "snappy"}) {
     EXPECT_TRUE(c["machine"]["libraries"].contains(lib)) << lib;
   }
   ASSERT_EQ(j["results"].size(), 1u);
@@ -67,8 +68,8 @@ TEST(BenchSerializersCli, WritesJsonWithTheRunsConfigurationAndResults) {
     for (const char* codec : {"lz4", "zstd", "snappy", "gzip"}) {
       EXPECT_GT(f["compressed_bytes_per_event"][codec].get<double>(), 0) << codec;
     }
-    for (const char* key : {"encode_ns_per_event", "decode_ns_per_event", "encode_mb_per_s",
-                            "decode_mb_per_s"}) {
+    for (const char* key :
+         {"encode_ns_per_event", "decode_ns_per_event", "encode_mb_per_s", "decode_mb_per_s"}) {
       EXPECT_GT(f[key]["median"].get<double>(), 0) << key;
       EXPECT_LE(f[key]["min"].get<double>(), f[key]["max"].get<double>()) << key;
     }
@@ -88,11 +89,12 @@ TEST(BenchSerializersCli, SvgIsValidXml) {
   const std::string check =
       "/usr/bin/python3 -c \"import sys, xml.etree.ElementTree as E; "
       "root = E.parse(sys.argv[1]).getroot(); "
-      "sys.exit(0 if root.tag == '{http://www.w3.org/2000/svg}svg' else 3)\" " + path;
+      "sys.exit(0 if root.tag == '{http://www.w3.org/2000/svg}svg' else 3)\" " +
+      path;
   EXPECT_EQ(std::system(check.c_str()), 0) << slurp(path).substr(0, 500);
   const std::string svg = slurp(path);
-  for (const char* title : {"lab: size per event", "web: encode and decode time",
-                            "taxi: size per event"}) {
+  for (const char* title :
+       {"lab: size per event", "web: encode and decode time", "taxi: size per event"}) {
     EXPECT_NE(svg.find(title), std::string::npos) << title;
   }
 }
@@ -100,9 +102,11 @@ TEST(BenchSerializersCli, SvgIsValidXml) {
 TEST(BenchSerializersCli, MeasuresTheRowsOfACsvFile) {
   const std::string path = temp_path("csv.json");
   const std::string csv = std::string(TIDEMARK_TEST_DATA_DIR) + "/green_tripdata_sample.csv";
-  auto r = run_tidemark("bench serializers --repetitions 1 --min-time 1ms --format json "
-                        "--output json --from-csv " + csv + " --json " + path,
-                        false);
+  auto r = run_tidemark(
+      "bench serializers --repetitions 1 --min-time 1ms --format json "
+      "--output json --from-csv " +
+          csv + " --json " + path,
+      false);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(slurp(path));
   EXPECT_EQ(j["configuration"]["source"], csv);
@@ -125,18 +129,17 @@ TEST_P(BenchSerializersBadFlag, IsAUsageErrorNamingTheFlag) {
   EXPECT_NE(r.out.find(GetParam().named), std::string::npos) << r.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Values, BenchSerializersBadFlag,
-    ::testing::Values(BadFlag{"--event clicks", "--event"},
-                      BadFlag{"--format json,yaml", "--format"},
-                      BadFlag{"--format json,json", "--format"},
-                      BadFlag{"-c 0", "-c/--count"},
-                      BadFlag{"--repetitions none", "--repetitions"},
-                      BadFlag{"--min-time 5", "--min-time"},
-                      BadFlag{"--batch-events 0", "--batch-events"},
-                      BadFlag{"--seed -1", "--seed"},
-                      BadFlag{"--event lab --from-csv x.csv", "--from-csv"},
-                      BadFlag{"--output yaml", "--output"}));
+INSTANTIATE_TEST_SUITE_P(Values, BenchSerializersBadFlag,
+                         ::testing::Values(BadFlag{"--event clicks", "--event"},
+                                           BadFlag{"--format json,yaml", "--format"},
+                                           BadFlag{"--format json,json", "--format"},
+                                           BadFlag{"-c 0", "-c/--count"},
+                                           BadFlag{"--repetitions none", "--repetitions"},
+                                           BadFlag{"--min-time 5", "--min-time"},
+                                           BadFlag{"--batch-events 0", "--batch-events"},
+                                           BadFlag{"--seed -1", "--seed"},
+                                           BadFlag{"--event lab --from-csv x.csv", "--from-csv"},
+                                           BadFlag{"--output yaml", "--output"}));
 
 TEST(BenchCli, NeedsASubcommand) {
   auto r = run_tidemark("bench");

@@ -52,9 +52,11 @@ TEST(PerfProduceCli, AcceptsKafkaPerfTestSpellingsAndEmbeddedByDefault) {
 TEST(PerfProduceCli, BaselineRunsThePlainLoopsSideBySideAndWritesStats) {
   const std::string stats = temp_path("baseline.json");
   std::remove(stats.c_str());
-  auto r = run_tidemark("perf produce -t perf-test -c 1500 --seed 3 --baseline --repeat 2 "
-                        "--event web --format protobuf --stats-json " + stats,
-                        false);
+  auto r = run_tidemark(
+      "perf produce -t perf-test -c 1500 --seed 3 --baseline --repeat 2 "
+      "--event web --format protobuf --stats-json " +
+          stats,
+      false);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::size_t perf_lines = 0;
   for (const std::string& line : lines_of(r.out)) {
@@ -68,9 +70,10 @@ TEST(PerfProduceCli, BaselineRunsThePlainLoopsSideBySideAndWritesStats) {
   }
   EXPECT_EQ(perf_lines, 6u);  // 2 runs x (tidemark, plain payloads, plain records)
   EXPECT_NE(r.out.find("# tidemark / plain loop with the same payloads: median "),
-            std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("# tidemark / plain loop with the same records: median "),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("# tidemark / plain loop with the same records: median "), std::string::npos)
+      << r.out;
 
   std::ifstream in(stats);
   const nlohmann::json j = nlohmann::json::parse(in);
@@ -114,19 +117,15 @@ TEST_P(PerfProduceBadFlag, IsAUsageErrorNamingTheFlag) {
 
 INSTANTIATE_TEST_SUITE_P(
     Values, PerfProduceBadFlag,
-    ::testing::Values(BadFlag{"-t t --num-records lots", "--num-records"},
-                      BadFlag{"-t t -c -5", "-c/--count"},
-                      BadFlag{"-t t --throughput fast", "--rate/--throughput"},
-                      BadFlag{"-t t --repeat 0", "--repeat"},
-                      BadFlag{"-t t --record-size 100", "--record-size"},
-                      BadFlag{"-t t --baseline --rate 100", "--rate/--throughput"},
-                      BadFlag{"-t t --baseline --duration 1s", "--duration"},
-                      BadFlag{"-c 10", "-t/--topic"},
-                      BadFlag{"-t t --event clicks", "--event"},
-                      BadFlag{"-t t --format yaml", "--format"},
-                      BadFlag{"-t t --producer-props nonsense", "nonsense"},
-                      BadFlag{"-t t --dry-run", "--dry-run"},
-                      BadFlag{"-t t --manifest m.jsonl", "--manifest"}));
+    ::testing::Values(
+        BadFlag{"-t t --num-records lots", "--num-records"}, BadFlag{"-t t -c -5", "-c/--count"},
+        BadFlag{"-t t --throughput fast", "--rate/--throughput"},
+        BadFlag{"-t t --repeat 0", "--repeat"}, BadFlag{"-t t --record-size 100", "--record-size"},
+        BadFlag{"-t t --baseline --rate 100", "--rate/--throughput"},
+        BadFlag{"-t t --baseline --duration 1s", "--duration"}, BadFlag{"-c 10", "-t/--topic"},
+        BadFlag{"-t t --event clicks", "--event"}, BadFlag{"-t t --format yaml", "--format"},
+        BadFlag{"-t t --producer-props nonsense", "nonsense"},
+        BadFlag{"-t t --dry-run", "--dry-run"}, BadFlag{"-t t --manifest m.jsonl", "--manifest"}));
 
 TEST(PerfCli, NeedsASubcommand) {
   auto r = run_tidemark("perf");

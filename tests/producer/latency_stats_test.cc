@@ -18,7 +18,7 @@ TEST(LatencyStats, PercentilesOfShuffledLatenciesAreThoseOfTheSortedOnes) {
   std::shuffle(us.begin(), us.end(), rng);
   ProducerStats s;
   set_latency_stats(us, s);
-  EXPECT_DOUBLE_EQ(s.p50_ms, 0.501);   // index 500 of 1..1000
+  EXPECT_DOUBLE_EQ(s.p50_ms, 0.501);  // index 500 of 1..1000
   EXPECT_DOUBLE_EQ(s.p95_ms, 0.951);
   EXPECT_DOUBLE_EQ(s.p99_ms, 0.991);
   EXPECT_DOUBLE_EQ(s.p999_ms, 1.000);  // index 999: the last
