@@ -101,6 +101,22 @@ TEST(PerfProduceCli, NoHeadersIsAcceptedAndMeasured) {
   EXPECT_EQ(m[1], "800");
 }
 
+TEST(PerfProduceCli, EveryRunRereadsTheCsvFile) {
+  const std::string csv = std::string(TIDEMARK_TEST_DATA_DIR) + "/green_tripdata_sample.csv";
+  auto r = run_tidemark("perf produce -t green-trips --event taxi --from-csv " + csv +
+                            " --baseline --repeat 2 --seed 3",
+                        false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::size_t perf_lines = 0;
+  for (const std::string& line : lines_of(r.out)) {
+    std::smatch m;
+    if (!std::regex_match(line, m, kPerfLine)) continue;
+    ++perf_lines;
+    EXPECT_EQ(m[1], "13") << line;  // every row of the file, in every run and loop
+  }
+  EXPECT_EQ(perf_lines, 6u) << r.out;
+}
+
 struct BadFlag {
   const char* args;
   const char* named;  // what the message must name
