@@ -273,7 +273,8 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
   }
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     event.kind = PollEventKind::kError;
-    const std::string_view name = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : topic;
+    std::string_view name = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
+    if (name.empty()) name = topic;
     std::string text = m->partition >= 0 ? partition_name(name, m->partition) + ": " : "";
     text += rd_kafka_message_errstr(m);
     event.error = Status(StatusCode::kKafka, std::move(text));
