@@ -296,15 +296,10 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   kafka::Config config(kafka::ClientRole::kProducer);
   std::string bootstrap;
   if (!f.dry_run) {
-    if (given("-F")) {
-      if (core::Status st = config.load_properties_file(f.properties_file); !st.ok()) {
-        return report_error(st.code() == core::StatusCode::kInvalidArgument
-                                ? st
-                                : core::invalid_argument("-F: " + st.message()));
-      }
-    }
-    for (const std::string& x : f.x_options) {
-      if (core::Status st = config.apply_x_option(x); !st.ok()) return report_error(st);
+    if (core::Status st =
+            apply_kafka_flags(config, given("-F") ? &f.properties_file : nullptr, f.x_options);
+        !st.ok()) {
+      return report_error(st);
     }
     if (given("--compression")) {
       if (core::Status st = config.set_override("compression.type", f.compression, "-z");
@@ -312,8 +307,7 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
         return report_error(st);
       }
     }
-    bootstrap = f.bootstrap;
-    if (bootstrap.empty() && !config.get("bootstrap.servers")) bootstrap = "localhost:9092";
+    bootstrap = bootstrap_or_default(f.bootstrap, config);
   }
 
   // Everything validated: open files.
@@ -344,19 +338,10 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   std::unique_ptr<kafka::Producer> kafka_producer;
   install_signal_handlers();
   if (!f.dry_run) {
-    if (bootstrap == "embedded") {
-      kafka::EmbeddedBrokerOptions bo;
-      bo.topics.push_back({f.topic, partitions});
-      core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b = kafka::EmbeddedBroker::start(bo);
-      if (!b.ok()) return report_error(b.status());
-      embedded = std::move(*b);
-      bootstrap = embedded->bootstrap();
-      std::cerr << "tidemark: embedded broker at " << bootstrap << ", topic '" << f.topic
-                << "' with " << partitions << " partitions\n";
-    } else {
-      core::Result<kafka::ClusterInfo> info = kafka::wait_for_broker(config, bootstrap, 5000);
-      if (!info.ok()) return report_error(info.status());
-    }
+    core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b =
+        start_or_check_broker(config, bootstrap, f.topic, partitions);
+    if (!b.ok()) return report_error(b.status());
+    embedded = std::move(*b);
     core::Result<std::unique_ptr<kafka::Producer>> p = kafka::Producer::create(config, bootstrap);
     if (!p.ok()) return report_error(p.status());
     kafka_producer = std::move(*p);
