@@ -544,6 +544,16 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
                  "per startup mode (use --auto-offset-reset with group-offsets or "
                  "specific-offsets)\n";
   }
+  if (group.empty() && specs->startup.mode == StartupMode::kGroupOffsets) {
+    return report_error(core::invalid_argument(
+        specs->startup.origin + ": group-offsets starts at a consumer group's committed offsets: "
+                                "pass -g/--group (Flink: group.id is required)"));
+  }
+  if (group.empty() && specs->bounded.mode == BoundedMode::kGroupOffsets) {
+    return report_error(core::invalid_argument(
+        specs->bounded.origin + ": group-offsets stops at a consumer group's committed offsets: "
+                                "pass -g/--group"));
+  }
   if (f.commit && group.empty()) {
     return report_error(core::invalid_argument("--commit needs -g/--group (the group to commit to)"));
   }
