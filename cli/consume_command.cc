@@ -750,7 +750,7 @@ void install_consume_command(CLI::App& app, Context& ctx) {
                   "kcat/rpk offsets: beginning|start, end, stored (group-offsets), N, -N (N "
                   "before the end), +N, s@MS (timestamp), e@MS (stop at a timestamp), @T, "
                   "@T1:T2, :end, N:M; the Flink flags each means are printed at start "
-                  "(docs/startup-modes.md). Write -N as -o-N or -o=-N")
+                  "(docs/startup-modes.md)")
       ->allow_extra_args(false);
   cmd->add_flag("--explain", flags->explain,
                 "Print per partition the low/high watermark offsets, the committed offset, the "

@@ -353,8 +353,8 @@ Status EventConsumer::Impl::run_loop(RecordSink& sink, const std::atomic<bool>* 
     Status st = commit({});
     if (!st.ok()) {
       if (failure.ok()) {
-        failure = st;
-        // The records were written; only the commit failed.
+        // The records were written; only the commit failed: a runtime failure, whatever the cause.
+        failure = Status(StatusCode::kKafka, st.message());
       } else {
         warn(st);
       }
