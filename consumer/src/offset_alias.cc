@@ -23,8 +23,8 @@ core::Status alias_error(std::string_view text, const std::string& detail) {
 }
 
 core::Status not_an_offset(std::string_view text) {
-  return alias_error(text, "not an offset; the forms are " + std::string(kForms) +
-                               " (docs/startup-modes.md)");
+  return alias_error(
+      text, "not an offset; the forms are " + std::string(kForms) + " (docs/startup-modes.md)");
 }
 
 // A non-negative decimal of ASCII digits that fits int64; no sign, no spaces.
@@ -33,7 +33,8 @@ std::optional<std::int64_t> parse_count(std::string_view text) {
   std::int64_t value = 0;
   for (const char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
-    if (__builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, c - '0', &value)) {
+    if (__builtin_mul_overflow(value, 10, &value) ||
+        __builtin_add_overflow(value, c - '0', &value)) {
       return std::nullopt;
     }
   }
@@ -73,8 +74,8 @@ Part latest(std::string_view text) {
 }
 
 Part stored(std::string_view text) {
-  return {startup_of(StartupMode::kGroupOffsets, text), {},
-          "--startup-mode group-offsets -g GROUP"};
+  return {
+      startup_of(StartupMode::kGroupOffsets, text), {}, "--startup-mode group-offsets -g GROUP"};
 }
 
 Part start_at_time(std::string_view text, std::int64_t ms) {
@@ -94,16 +95,18 @@ Part start_at_offset(std::string_view text, std::int64_t offset) {
   StartupSpec spec = startup_of(StartupMode::kSpecificOffsets, text);
   spec.reset = OffsetResetStrategy::kEarliest;
   spec.every_partition_offset = offset;
-  return {spec, {},
-          "--startup-mode specific-offsets " +
-              every_partition("--startup-specific-offsets", offset)};
+  return {
+      spec,
+      {},
+      "--startup-mode specific-offsets " + every_partition("--startup-specific-offsets", offset)};
 }
 
 Part start_from_end(std::string_view text, std::int64_t count) {
   StartupSpec spec = startup_of(StartupMode::kSpecificOffsets, text);
   spec.reset = OffsetResetStrategy::kEarliest;
   spec.from_end = count;
-  return {spec, {},
+  return {spec,
+          {},
           "no Flink flag: --startup-mode specific-offsets at end offset - " +
               std::to_string(count) + " in every partition"};
 }
@@ -112,7 +115,8 @@ Part start_from_beginning(std::string_view text, std::int64_t count) {
   StartupSpec spec = startup_of(StartupMode::kSpecificOffsets, text);
   spec.reset = OffsetResetStrategy::kEarliest;
   spec.from_beginning = count;
-  return {spec, {},
+  return {spec,
+          {},
           "no Flink flag: --startup-mode specific-offsets at log start offset + " +
               std::to_string(count) + " in every partition"};
 }
@@ -130,10 +134,10 @@ Part stop_at_time(std::string_view text, std::int64_t ms) {
 Part stop_at_offset(std::string_view text, std::int64_t offset) {
   BoundedSpec spec = bounded_of(BoundedMode::kSpecificOffsets, text);
   spec.every_partition_offset = offset;
-  return {{}, spec,
+  return {{},
+          spec,
           "--bounded-mode specific-offsets " +
-              every_partition("--bounded-specific-offsets", offset) +
-              ", capped at the end offset"};
+              every_partition("--bounded-specific-offsets", offset) + ", capped at the end offset"};
 }
 
 OffsetAlias alias_of(Part start, Part stop = {}) {
@@ -173,8 +177,8 @@ core::Result<OffsetAlias> parse_offset_range(std::string_view text) {
   if (!to) return not_an_offset(text);
   if (*to <= *from) {
     return alias_error(text, "the stop offset " + std::to_string(*to) +
-                                 " must be greater than the start offset " +
-                                 std::to_string(*from) + " (the stop is exclusive)");
+                                 " must be greater than the start offset " + std::to_string(*from) +
+                                 " (the stop is exclusive)");
   }
   return alias_of(start_at_offset(text, *from), stop_at_offset(text, *to));
 }
@@ -184,8 +188,8 @@ core::Result<OffsetAlias> parse_offset_range(std::string_view text) {
 struct TimeHalf {
   std::size_t length = 0;  // characters of the text it used
   std::int64_t ms = 0;
-  bool is_end = false;     // the word "end"
-  bool absolute = false;   // an instant rather than a duration
+  bool is_end = false;    // the word "end"
+  bool absolute = false;  // an instant rather than a duration
 };
 
 std::size_t leading_digits(std::string_view text) {
@@ -216,8 +220,8 @@ core::Result<TimeHalf> parse_duration_half(std::string_view whole, std::string_v
   if (negative || duration.starts_with('+')) duration.remove_prefix(1);
   auto millis = core::parse_duration(duration);
   if (!millis.ok()) {
-    return alias_error(whole, core::quoted(half) + " is not a time; a time is " +
-                                  std::string(kTimeForms));
+    return alias_error(whole,
+                       core::quoted(half) + " is not a time; a time is " + std::string(kTimeForms));
   }
   TimeHalf result{half.size(), 0, false, false};
   const bool overflow = negative ? __builtin_sub_overflow(base_ms, *millis, &result.ms)
@@ -269,7 +273,8 @@ core::Result<OffsetAlias> parse_time_range(std::string_view whole, std::int64_t 
     if (rest.empty()) return alias_error(whole, "a time is missing after '@'");
     auto first = parse_time_half(whole, rest, now_ms);
     if (!first.ok()) return first.status();
-    if (first->is_end) return alias_error(whole, "'end' can only be the stop: use -o end or @T:end");
+    if (first->is_end)
+      return alias_error(whole, "'end' can only be the stop: use -o end or @T:end");
     TIDEMARK_RETURN_IF_ERROR(check_not_before_epoch(whole, *first));
     start = *first;
     rest.remove_prefix(first->length);
@@ -285,12 +290,13 @@ core::Result<OffsetAlias> parse_time_range(std::string_view whole, std::int64_t 
   auto stop = parse_time_half(whole, rest, base);
   if (!stop.ok()) return stop.status();
   if (stop->length != rest.size()) {
-    return alias_error(whole, "unexpected " + core::quoted(rest.substr(stop->length)) +
-                                  " after the stop time");
+    return alias_error(
+        whole, "unexpected " + core::quoted(rest.substr(stop->length)) + " after the stop time");
   }
   TIDEMARK_RETURN_IF_ERROR(check_not_before_epoch(whole, *stop));
   Part from = start ? start_at_time(whole, start->ms) : earliest(whole);
-  return alias_of(std::move(from), stop->is_end ? stop_at_end(whole) : stop_at_time(whole, stop->ms));
+  return alias_of(std::move(from),
+                  stop->is_end ? stop_at_end(whole) : stop_at_time(whole, stop->ms));
 }
 
 // ---- kcat's s@MS and e@MS ----
@@ -298,8 +304,8 @@ core::Result<OffsetAlias> parse_time_range(std::string_view whole, std::int64_t 
 core::Result<std::int64_t> parse_kcat_millis(std::string_view text) {
   const auto ms = parse_count(text.substr(2));
   if (!ms) {
-    return alias_error(text, core::quoted(text.substr(2)) +
-                                 " is not a timestamp in epoch milliseconds (>= 0)");
+    return alias_error(
+        text, core::quoted(text.substr(2)) + " is not a timestamp in epoch milliseconds (>= 0)");
   }
   return *ms;
 }
@@ -314,7 +320,8 @@ core::Result<OffsetAlias> parse_offset_alias(std::string_view text, std::int64_t
   if (text.starts_with("s@") || text.starts_with("e@")) {
     auto ms = parse_kcat_millis(text);
     if (!ms.ok()) return ms.status();
-    return text[0] == 's' ? alias_of(start_at_time(text, *ms)) : alias_of({}, stop_at_time(text, *ms));
+    return text[0] == 's' ? alias_of(start_at_time(text, *ms))
+                          : alias_of({}, stop_at_time(text, *ms));
   }
   if (text.starts_with('@')) return parse_time_range(text, now_ms);
   if (text.starts_with('+') || text.starts_with('-')) {

@@ -53,7 +53,8 @@ core::Status check_startup_extensions(const StartupSpec& spec) {
   const std::string where = "startup" + written_as(spec.origin);
   if (spec.mode != StartupMode::kSpecificOffsets || extension_count(spec) > 1 ||
       !spec.specific.empty()) {
-    return core::invalid_argument(where + ": an offset in every partition (-o N, -N, +N) is one "
+    return core::invalid_argument(where +
+                                  ": an offset in every partition (-o N, -N, +N) is one "
                                   "startup choice on its own; it cannot be combined with "
                                   "another one or with --startup-specific-offsets");
   }
@@ -66,13 +67,14 @@ core::Status check_startup_extensions(const StartupSpec& spec) {
 }
 
 core::Status check_startup(const StartupSpec& spec, std::string_view group) {
-  const std::string name = "startup mode " + std::string(to_string(spec.mode)) +
-                           written_as(spec.origin);
+  const std::string name =
+      "startup mode " + std::string(to_string(spec.mode)) + written_as(spec.origin);
   if (has_extension(spec)) return check_startup_extensions(spec);
   switch (spec.mode) {
     case StartupMode::kGroupOffsets:
       if (group.empty()) {
-        return core::invalid_argument(name + " reads the committed offsets of a consumer group: "
+        return core::invalid_argument(name +
+                                      " reads the committed offsets of a consumer group: "
                                       "pass -g/--group (Flink: group.id is required)");
       }
       break;
@@ -85,7 +87,8 @@ core::Status check_startup(const StartupSpec& spec, std::string_view group) {
       break;
     case StartupMode::kSpecificOffsets:
       if (spec.specific.empty()) {
-        return core::invalid_argument(name + " needs --startup-specific-offsets "
+        return core::invalid_argument(name +
+                                      " needs --startup-specific-offsets "
                                       "(Flink: 'scan.startup.specific-offsets' is required in "
                                       "'specific-offsets' startup mode)");
       }
@@ -97,18 +100,19 @@ core::Status check_startup(const StartupSpec& spec, std::string_view group) {
 }
 
 core::Status check_bounded(const BoundedSpec& spec, std::string_view group) {
-  const std::string name = "bounded mode " + std::string(to_string(spec.mode)) +
-                           written_as(spec.origin);
-  if (spec.every_partition_offset &&
-      (spec.mode != BoundedMode::kSpecificOffsets || !spec.specific.empty() ||
-       *spec.every_partition_offset < 0)) {
-    return core::invalid_argument(name + ": a stop offset in every partition (-o :N, N:M) needs "
+  const std::string name =
+      "bounded mode " + std::string(to_string(spec.mode)) + written_as(spec.origin);
+  if (spec.every_partition_offset && (spec.mode != BoundedMode::kSpecificOffsets ||
+                                      !spec.specific.empty() || *spec.every_partition_offset < 0)) {
+    return core::invalid_argument(name +
+                                  ": a stop offset in every partition (-o :N, N:M) needs "
                                   "bounded mode specific-offsets, no listed offsets and N >= 0");
   }
   switch (spec.mode) {
     case BoundedMode::kGroupOffsets:
       if (group.empty()) {
-        return core::invalid_argument(name + " stops at the committed offsets of a consumer "
+        return core::invalid_argument(name +
+                                      " stops at the committed offsets of a consumer "
                                       "group: pass -g/--group");
       }
       break;
@@ -121,7 +125,8 @@ core::Status check_bounded(const BoundedSpec& spec, std::string_view group) {
       break;
     case BoundedMode::kSpecificOffsets:
       if (spec.specific.empty() && !spec.every_partition_offset) {
-        return core::invalid_argument(name + " needs --bounded-specific-offsets "
+        return core::invalid_argument(name +
+                                      " needs --bounded-specific-offsets "
                                       "(Flink: 'scan.bounded.specific-offsets' is required in "
                                       "'specific-offsets' bounded mode)");
       }
@@ -207,8 +212,8 @@ Position start_group(const StartupSpec& spec, const PartitionFacts& f, std::stri
   if (!f.committed) {
     return reset(spec.reset, f, group_text(group) + " has no committed offset", true);
   }
-  return seek(*f.committed, "committed offset " + to_string(*f.committed) + " of " +
-                                group_text(group),
+  return seek(*f.committed,
+              "committed offset " + to_string(*f.committed) + " of " + group_text(group),
               spec.reset, f);
 }
 
@@ -226,8 +231,8 @@ core::Result<Position> start_timestamp(const StartupSpec& spec, const PartitionF
                  "offset " + to_string(offset) + " found for it is below log start offset " +
                      to_string(f.low));
   }
-  return Position{offset, "first record at or after it is at offset " + to_string(offset) +
-                              scan_note(*found)};
+  return Position{
+      offset, "first record at or after it is at offset " + to_string(offset) + scan_note(*found)};
 }
 
 Position start_extension(const StartupSpec& spec, const PartitionFacts& f) {
@@ -251,15 +256,13 @@ Position start_extension(const StartupSpec& spec, const PartitionFacts& f) {
   return {f.low + n, what + ": offset " + to_string(f.low + n)};
 }
 
-Position start_specific(const StartupSpec& spec, const PartitionFacts& f,
-                        std::string_view group) {
+Position start_specific(const StartupSpec& spec, const PartitionFacts& f, std::string_view group) {
   if (has_extension(spec)) return start_extension(spec, f);
   if (auto it = spec.specific.find(f.partition); it != spec.specific.end()) {
     return seek(it->second, "listed offset " + to_string(it->second), spec.reset, f);
   }
   if (group.empty()) {
-    return reset(spec.reset, f, "partition not listed, no group (-g) for a committed offset",
-                 true);
+    return reset(spec.reset, f, "partition not listed, no group (-g) for a committed offset", true);
   }
   if (!f.committed) {
     return reset(spec.reset, f,
@@ -310,8 +313,7 @@ core::Result<Position> stop_timestamp(const BoundedSpec& spec, const PartitionFa
                                 ", stop at end offset " + to_string(f.high)};
   }
   return Position{*found->offset, "first record at or after it is at offset " +
-                                      to_string(*found->offset) + scan_note(*found) +
-                                      ", excluded"};
+                                      to_string(*found->offset) + scan_note(*found) + ", excluded"};
 }
 
 Position stop_specific(const BoundedSpec& spec, const PartitionFacts& f, std::string_view group) {
@@ -327,8 +329,8 @@ Position stop_specific(const BoundedSpec& spec, const PartitionFacts& f, std::st
   if (auto it = spec.specific.find(f.partition); it != spec.specific.end()) {
     const std::string what = "listed offset " + to_string(it->second);
     if (it->second > f.high) {
-      return {it->second, what + " is beyond end offset " + to_string(f.high) +
-                              ": waits until it is written"};
+      return {it->second,
+              what + " is beyond end offset " + to_string(f.high) + ": waits until it is written"};
     }
     return {it->second, what};
   }
@@ -397,12 +399,11 @@ core::Status no_start_error(const StartupSpec& spec, std::string_view group,
 
 core::Status no_stop_error(std::string_view group, const std::vector<std::int32_t>& partitions) {
   const bool one = partitions.size() == 1;
-  return core::not_found("bounded mode group-offsets: " +
-                         std::string(one ? "partition " : "partitions ") +
-                         partition_list(partitions) + " should stop at committed offset, but " +
-                         "there is no committed offset of " +
-                         (one ? "this partition" : "these partitions") + " for " +
-                         group_text(group));
+  return core::not_found(
+      "bounded mode group-offsets: " + std::string(one ? "partition " : "partitions ") +
+      partition_list(partitions) + " should stop at committed offset, but " +
+      "there is no committed offset of " + (one ? "this partition" : "these partitions") + " for " +
+      group_text(group));
 }
 
 PartitionRange range_of(const PartitionFacts& f, const StartupSpec& startup, Position start,
@@ -416,8 +417,8 @@ PartitionRange range_of(const PartitionFacts& f, const StartupSpec& startup, Pos
                         ? "unbounded"
                         : bounded_label(bounded) + ": " + stop.why;
   if (range.empty()) {
-    range.stop_rule += "; start " + to_string(range.start) + " >= stop " +
-                       to_string(*range.stop) + ": nothing to read";
+    range.stop_rule += "; start " + to_string(range.start) + " >= stop " + to_string(*range.stop) +
+                       ": nothing to read";
   }
   return range;
 }

@@ -95,15 +95,14 @@ core::Status parse_piece(std::string_view option, std::string_view text, std::si
   const std::string_view offset_text = parts[1].substr(kOffset.size());
   const auto partition = java_value_of<std::int32_t>(partition_text);
   if (!partition) {
-    return format_error(option, text,
-                        name + ": partition " + core::quoted(partition_text) +
-                            " is not a 32-bit integer");
+    return format_error(
+        option, text,
+        name + ": partition " + core::quoted(partition_text) + " is not a 32-bit integer");
   }
   const auto offset = java_value_of<std::int64_t>(offset_text);
   if (!offset) {
-    return format_error(option, text,
-                        name + ": offset " + core::quoted(offset_text) +
-                            " is not a 64-bit integer");
+    return format_error(
+        option, text, name + ": offset " + core::quoted(offset_text) + " is not a 64-bit integer");
   }
   if (*offset < 0) {
     return core::invalid_argument(
@@ -144,9 +143,8 @@ std::vector<std::int32_t> unknown_partitions(const SpecificOffsets& offsets,
                                              std::span<const PartitionFacts> facts) {
   std::vector<std::int32_t> unknown;
   for (const auto& [partition, offset] : offsets) {
-    const bool known = std::any_of(facts.begin(), facts.end(), [p = partition](const auto& f) {
-      return f.partition == p;
-    });
+    const bool known = std::any_of(facts.begin(), facts.end(),
+                                   [p = partition](const auto& f) { return f.partition == p; });
     if (!known) unknown.push_back(partition);
   }
   return unknown;

@@ -226,7 +226,8 @@ TEST(OffsetAlias, AtColonTimeReadsFromEarliestUntilTheTime) {
   EXPECT_EQ(alias.bounded->timestamp_ms, kNow - kHour);
   EXPECT_EQ(alias.flink_equivalent,
             "--startup-mode earliest-offset --bounded-mode timestamp "
-            "--bounded-timestamp-millis " + std::to_string(kNow - kHour));
+            "--bounded-timestamp-millis " +
+                std::to_string(kNow - kHour));
 }
 
 TEST(OffsetAlias, AtColonEndIsEarliestUntilTheEnd) {
@@ -239,11 +240,10 @@ TEST(OffsetAlias, TimeRangeOfTwoDurationsIsRelativeToNow) {
   const OffsetAlias alias = parse_ok("@-48h:-24h");
   EXPECT_EQ(alias.startup->timestamp_ms, kNow - 48 * kHour);
   EXPECT_EQ(alias.bounded->timestamp_ms, kNow - 24 * kHour);
-  EXPECT_EQ(alias.flink_equivalent,
-            "--startup-mode timestamp --startup-timestamp-millis " +
-                std::to_string(kNow - 48 * kHour) +
-                " --bounded-mode timestamp --bounded-timestamp-millis " +
-                std::to_string(kNow - 24 * kHour));
+  EXPECT_EQ(alias.flink_equivalent, "--startup-mode timestamp --startup-timestamp-millis " +
+                                        std::to_string(kNow - 48 * kHour) +
+                                        " --bounded-mode timestamp --bounded-timestamp-millis " +
+                                        std::to_string(kNow - 24 * kHour));
 }
 
 TEST(OffsetAlias, DurationStopIsRelativeToAnAbsoluteStart) {
@@ -274,9 +274,9 @@ TEST(OffsetAlias, MalformedTimesAreRejected) {
   expect_rejected("@");
   expect_rejected("@:");
   expect_rejected("@end");
-  expect_rejected("@170000000000");    // 12 digits: neither ms nor s
-  expect_rejected("@-1hr");            // not a duration unit
-  expect_rejected("@1.5h");            // no fractions
+  expect_rejected("@170000000000");         // 12 digits: neither ms nor s
+  expect_rejected("@-1hr");                 // not a duration unit
+  expect_rejected("@1.5h");                 // no fractions
   expect_rejected("@2024-02-14T10:15:30");  // RFC3339 needs its Z
   expect_rejected("@2024-02-30");
   expect_rejected("@-1h:junk");
@@ -295,9 +295,9 @@ TEST(OffsetAlias, TimesBeforeTheEpochAreRejected) {
 // ---- neither ----
 
 TEST(OffsetAlias, UnknownFormsAreRejectedListingTheForms) {
-  for (std::string_view text : {"", "earliest", "latest", "BEGINNING", "End", "12abc", "1.5",
-                                " 5", "5 ", "-", "+", "+-3", "--3", "-3-5", ":", ":x", "x:5",
-                                "99999999999999999999"}) {
+  for (std::string_view text :
+       {"", "earliest", "latest", "BEGINNING", "End", "12abc", "1.5", " 5", "5 ", "-", "+", "+-3",
+        "--3", "-3-5", ":", ":x", "x:5", "99999999999999999999"}) {
     expect_rejected(text);
   }
   EXPECT_NE(parse_offset_alias("earliest", kNow).status().message().find("s@MS"),

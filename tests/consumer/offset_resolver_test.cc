@@ -73,8 +73,7 @@ BoundedSpec bounded_specific(SpecificOffsets offsets) {
   return spec;
 }
 
-core::Result<std::vector<PartitionRange>> resolve(const StartupSpec& start,
-                                                  const BoundedSpec& stop,
+core::Result<std::vector<PartitionRange>> resolve(const StartupSpec& start, const BoundedSpec& stop,
                                                   const std::vector<PartitionFacts>& all,
                                                   std::string_view group = "",
                                                   const OffsetForTime& lookup = no_lookup) {
@@ -138,11 +137,10 @@ TEST(ResolveStart, GroupOffsetsStartAtTheCommittedOffset) {
 }
 
 TEST(ResolveStart, GroupOffsetsCommitEqualToTheEndIsValid) {
-  EXPECT_EQ(start_only(startup_group(OffsetResetStrategy::kNone), facts(0, 10, 120, 120), "g")
-                .start,
-            120);
-  EXPECT_EQ(start_only(startup_group(OffsetResetStrategy::kNone), facts(0, 10, 120, 10), "g")
-                .start,
+  EXPECT_EQ(
+      start_only(startup_group(OffsetResetStrategy::kNone), facts(0, 10, 120, 120), "g").start,
+      120);
+  EXPECT_EQ(start_only(startup_group(OffsetResetStrategy::kNone), facts(0, 10, 120, 10), "g").start,
             10);
 }
 
@@ -190,7 +188,8 @@ TEST(ResolveStart, GroupOffsetsCommitBelowTheLogStartIsReset) {
   const PartitionRange r =
       start_only(startup_group(OffsetResetStrategy::kLatest), facts(0, 10, 120, 3), "g");
   EXPECT_EQ(r.start, 120);
-  EXPECT_TRUE(contains(r.start_rule, "committed offset 3 of group 'g' is below log start offset 10"))
+  EXPECT_TRUE(
+      contains(r.start_rule, "committed offset 3 of group 'g' is below log start offset 10"))
       << r.start_rule;
 }
 
@@ -225,7 +224,8 @@ TEST(ResolveStart, GroupErrorsNameHowTheModeWasWritten) {
 
 TEST(ResolveStart, TimestampStartsAtTheFirstRecordAtOrAfterIt) {
   std::vector<std::pair<std::int32_t, std::int64_t>> calls;
-  const OffsetForTime lookup = [&](std::int32_t p, std::int64_t ms) -> core::Result<TimestampLookup> {
+  const OffsetForTime lookup = [&](std::int32_t p,
+                                   std::int64_t ms) -> core::Result<TimestampLookup> {
     calls.emplace_back(p, ms);
     return TimestampLookup{42, false};
   };
@@ -236,7 +236,8 @@ TEST(ResolveStart, TimestampStartsAtTheFirstRecordAtOrAfterIt) {
 }
 
 TEST(ResolveStart, TimestampWithoutSuchRecordStartsAtTheEndOffsetReadBefore) {
-  const PartitionRange r = start_only(startup_time(kT), facts(0, 10, 120), "", answer(std::nullopt));
+  const PartitionRange r =
+      start_only(startup_time(kT), facts(0, 10, 120), "", answer(std::nullopt));
   EXPECT_EQ(r.start, 120);
   EXPECT_EQ(r.start_rule,
             "timestamp 1700000000000: no record at or after it, start at end offset 120");
@@ -255,10 +256,10 @@ TEST(ResolveStart, TimestampFoundByScanSaysSo) {
   EXPECT_EQ(start_only(startup_time(kT), facts(0, 0, 50), "", answer(7, true)).start_rule,
             "timestamp 1700000000000: first record at or after it is at offset 7 (found by "
             "scanning)");
-  EXPECT_EQ(start_only(startup_time(kT), facts(0, 0, 50), "", answer(std::nullopt, true))
-                .start_rule,
-            "timestamp 1700000000000: no record at or after it (found by scanning), start at end "
-            "offset 50");
+  EXPECT_EQ(
+      start_only(startup_time(kT), facts(0, 0, 50), "", answer(std::nullopt, true)).start_rule,
+      "timestamp 1700000000000: no record at or after it (found by scanning), start at end "
+      "offset 50");
 }
 
 TEST(ResolveStart, TimestampOffsetBelowTheLogStartResetsToLatest) {
@@ -271,8 +272,8 @@ TEST(ResolveStart, TimestampLookupErrorsNameThePartition) {
   const OffsetForTime failing = [](std::int32_t, std::int64_t) -> core::Result<TimestampLookup> {
     return core::Status(core::StatusCode::kTimeout, "ListOffsets timed out");
   };
-  auto ranges = resolve(startup_time(kT), bounded(BoundedMode::kUnbounded), {facts(4, 0, 9)}, "",
-                        failing);
+  auto ranges =
+      resolve(startup_time(kT), bounded(BoundedMode::kUnbounded), {facts(4, 0, 9)}, "", failing);
   ASSERT_FALSE(ranges.ok());
   EXPECT_EQ(ranges.status().code(), core::StatusCode::kTimeout);
   EXPECT_TRUE(contains(ranges.status().message(), "partition 4")) << ranges.status().message();
@@ -327,7 +328,8 @@ TEST(ResolveStart, SpecificListedOffsetBelowTheLogStartGoesToTheLogStart) {
   EXPECT_EQ(r.start, 3);
   EXPECT_EQ(r.stop, 3);
   EXPECT_TRUE(r.empty());
-  EXPECT_TRUE(contains(r.start_rule, "listed offset 1 is below log start offset 3")) << r.start_rule;
+  EXPECT_TRUE(contains(r.start_rule, "listed offset 1 is below log start offset 3"))
+      << r.start_rule;
 }
 
 TEST(ResolveStart, SpecificOutOfRangeWithResetNoneFails) {
@@ -341,7 +343,8 @@ TEST(ResolveStart, SpecificOutOfRangeWithResetNoneFails) {
 TEST(ResolveStart, SpecificUnlistedPartitionUsesTheCommittedOffset) {
   const PartitionRange r = start_only(startup_specific({{0, 1}}), facts(1, 0, 120, 42), "g");
   EXPECT_EQ(r.start, 42);
-  EXPECT_EQ(r.start_rule, "specific-offsets: partition not listed, committed offset 42 of group 'g'");
+  EXPECT_EQ(r.start_rule,
+            "specific-offsets: partition not listed, committed offset 42 of group 'g'");
 }
 
 TEST(ResolveStart, SpecificUnlistedPartitionWithoutCommitUsesTheStrategy) {
@@ -350,10 +353,10 @@ TEST(ResolveStart, SpecificUnlistedPartitionWithoutCommitUsesTheStrategy) {
   EXPECT_EQ(r.start_rule,
             "specific-offsets: partition not listed, group 'g' has no committed offset, "
             "auto.offset.reset earliest: log start offset 5");
-  EXPECT_EQ(start_only(startup_specific({{0, 1}}, OffsetResetStrategy::kLatest), facts(1, 5, 120),
-                       "g")
-                .start,
-            120);
+  EXPECT_EQ(
+      start_only(startup_specific({{0, 1}}, OffsetResetStrategy::kLatest), facts(1, 5, 120), "g")
+          .start,
+      120);
 }
 
 TEST(ResolveStart, SpecificUnlistedPartitionWithoutGroupIgnoresCommitsAndUsesTheStrategy) {
@@ -429,7 +432,8 @@ TEST(ResolveStart, FromEndIsNBeforeTheEndClampedToTheLogStart) {
   StartupSpec spec = startup(StartupMode::kSpecificOffsets);
   spec.from_end = 10;
   spec.origin = "-o -10";
-  auto ranges = resolve(spec, bounded(BoundedMode::kUnbounded), {facts(0, 0, 120), facts(1, 115, 120)});
+  auto ranges =
+      resolve(spec, bounded(BoundedMode::kUnbounded), {facts(0, 0, 120), facts(1, 115, 120)});
   ASSERT_TRUE(ranges.ok()) << ranges.status().message();
   EXPECT_EQ((*ranges)[0].start, 110);
   EXPECT_EQ((*ranges)[0].start_rule, "-o -10: 10 before end offset 120: offset 110");
@@ -447,7 +451,8 @@ TEST(ResolveStart, FromEndZeroIsTheEnd) {
 TEST(ResolveStart, FromBeginningIsNAfterTheLogStartClampedToTheEnd) {
   StartupSpec spec = startup(StartupMode::kSpecificOffsets);
   spec.from_beginning = 3;
-  auto ranges = resolve(spec, bounded(BoundedMode::kUnbounded), {facts(0, 10, 120), facts(1, 0, 2)});
+  auto ranges =
+      resolve(spec, bounded(BoundedMode::kUnbounded), {facts(0, 10, 120), facts(1, 0, 2)});
   ASSERT_TRUE(ranges.ok()) << ranges.status().message();
   EXPECT_EQ((*ranges)[0].start, 13);
   EXPECT_EQ((*ranges)[0].start_rule, "specific-offsets: 3 after log start offset 10: offset 13");
@@ -497,7 +502,8 @@ TEST(ResolveStop, LatestStopsAtTheEndOffsetReadBefore) {
 }
 
 TEST(ResolveStop, GroupOffsetsStopAtTheCommittedOffset) {
-  const PartitionRange r = stop_only(bounded(BoundedMode::kGroupOffsets), facts(0, 0, 120, 42), "g");
+  const PartitionRange r =
+      stop_only(bounded(BoundedMode::kGroupOffsets), facts(0, 0, 120, 42), "g");
   EXPECT_EQ(r.stop, 42);
   EXPECT_EQ(r.stop_rule, "group-offsets: committed offset 42 of group 'g'");
 }
@@ -513,7 +519,8 @@ TEST(ResolveStop, GroupOffsetsWithoutCommitFailWithFlinksMessage) {
   auto two = resolve(startup(StartupMode::kEarliestOffset), bounded(BoundedMode::kGroupOffsets),
                      {facts(0, 0, 9), facts(2, 0, 9)}, "g");
   ASSERT_FALSE(two.ok());
-  EXPECT_TRUE(contains(two.status().message(), "partitions 0, 2 should stop")) << two.status().message();
+  EXPECT_TRUE(contains(two.status().message(), "partitions 0, 2 should stop"))
+      << two.status().message();
 }
 
 TEST(ResolveStop, GroupOffsetsWithoutGroupNameTheGroupFlag) {
@@ -559,8 +566,9 @@ TEST(ResolveStop, SpecificStopsAtTheListedOffset) {
 TEST(ResolveStop, SpecificStopBeyondTheEndWaitsForIt) {
   const PartitionRange r = stop_only(bounded_specific({{0, 500}}), facts(0, 0, 3));
   EXPECT_EQ(r.stop, 500);
-  EXPECT_EQ(r.stop_rule,
-            "specific-offsets: listed offset 500 is beyond end offset 3: waits until it is written");
+  EXPECT_EQ(
+      r.stop_rule,
+      "specific-offsets: listed offset 500 is beyond end offset 3: waits until it is written");
 }
 
 TEST(ResolveStop, SpecificUnlistedPartitionStopsAtTheCommittedOffset) {
@@ -582,7 +590,8 @@ TEST(ResolveStop, SpecificUnlistedPartitionWithoutCommitStopsAtTheBeginning) {
 }
 
 TEST(ResolveStop, SpecificWithoutOffsetsIsInvalid) {
-  auto ranges = resolve(startup(StartupMode::kEarliestOffset), bounded_specific({}), {facts(0, 0, 3)});
+  auto ranges =
+      resolve(startup(StartupMode::kEarliestOffset), bounded_specific({}), {facts(0, 0, 3)});
   ASSERT_FALSE(ranges.ok());
   EXPECT_TRUE(contains(ranges.status().message(), "--bounded-specific-offsets"));
 }
@@ -590,8 +599,8 @@ TEST(ResolveStop, SpecificWithoutOffsetsIsInvalid) {
 TEST(ResolveStop, OffsetInEveryPartitionIsCappedAtTheEndAsRpkDoes) {
   BoundedSpec spec = bounded(BoundedMode::kSpecificOffsets);
   spec.every_partition_offset = 50;
-  auto ranges = resolve(startup(StartupMode::kEarliestOffset), spec,
-                        {facts(0, 0, 100), facts(1, 0, 30)});
+  auto ranges =
+      resolve(startup(StartupMode::kEarliestOffset), spec, {facts(0, 0, 100), facts(1, 0, 30)});
   ASSERT_TRUE(ranges.ok()) << ranges.status().message();
   EXPECT_EQ((*ranges)[0].stop, 50);
   EXPECT_EQ((*ranges)[1].stop, 30);
@@ -604,8 +613,9 @@ TEST(ResolveStop, StartAtOrAfterStopIsEmpty) {
   EXPECT_EQ(r.start, 7);
   EXPECT_EQ(r.stop, 7);
   EXPECT_TRUE(r.empty());
-  EXPECT_EQ(r.stop_rule, "latest-offset: end offset 7, read before consuming; start 7 >= stop 7: "
-                         "nothing to read");
+  EXPECT_EQ(r.stop_rule,
+            "latest-offset: end offset 7, read before consuming; start 7 >= stop 7: "
+            "nothing to read");
   const PartitionRange past =
       resolve_one(startup_specific({{0, 5}}), bounded_specific({{0, 2}}), facts(0, 0, 7));
   EXPECT_TRUE(past.empty());
@@ -631,7 +641,8 @@ TEST(ResolveRanges, OneRangePerPartitionInTheOrderGiven) {
 }
 
 TEST(ResolveRanges, NoPartitionsGiveNoRanges) {
-  auto ranges = resolve(startup(StartupMode::kEarliestOffset), bounded(BoundedMode::kUnbounded), {});
+  auto ranges =
+      resolve(startup(StartupMode::kEarliestOffset), bounded(BoundedMode::kUnbounded), {});
   ASSERT_TRUE(ranges.ok());
   EXPECT_TRUE(ranges->empty());
 }

@@ -6,16 +6,15 @@ namespace tidemark::consumer {
 namespace {
 
 TEST(ModeNames, RoundTripFlinkNames) {
-  for (auto mode : {StartupMode::kEarliestOffset, StartupMode::kLatestOffset,
-                    StartupMode::kGroupOffsets, StartupMode::kTimestamp,
-                    StartupMode::kSpecificOffsets}) {
+  for (auto mode :
+       {StartupMode::kEarliestOffset, StartupMode::kLatestOffset, StartupMode::kGroupOffsets,
+        StartupMode::kTimestamp, StartupMode::kSpecificOffsets}) {
     auto parsed = parse_startup_mode(to_string(mode));
     ASSERT_TRUE(parsed.ok()) << parsed.status().message();
     EXPECT_EQ(*parsed, mode);
   }
-  for (auto mode : {BoundedMode::kUnbounded, BoundedMode::kLatestOffset,
-                    BoundedMode::kGroupOffsets, BoundedMode::kTimestamp,
-                    BoundedMode::kSpecificOffsets}) {
+  for (auto mode : {BoundedMode::kUnbounded, BoundedMode::kLatestOffset, BoundedMode::kGroupOffsets,
+                    BoundedMode::kTimestamp, BoundedMode::kSpecificOffsets}) {
     auto parsed = parse_bounded_mode(to_string(mode));
     ASSERT_TRUE(parsed.ok()) << parsed.status().message();
     EXPECT_EQ(*parsed, mode);

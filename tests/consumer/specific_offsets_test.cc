@@ -73,8 +73,7 @@ TEST(SpecificOffsets, EmptyValueAndOnlySemicolonsAreRejected) {
 TEST(SpecificOffsets, EntryWithoutCommaIsRejected) {
   expect_rejected("partition:0offset:42");
   expect_rejected("partition:0;offset:42");
-  EXPECT_NE(parse("partition:0offset:42").status().message().find("has no ','"),
-            std::string::npos);
+  EXPECT_NE(parse("partition:0offset:42").status().message().find("has no ','"), std::string::npos);
 }
 
 TEST(SpecificOffsets, ThreePartsAreRejected) {
@@ -104,9 +103,7 @@ TEST(SpecificOffsets, KeysAreCaseSensitive) {
   expect_rejected("partition:0,OFFSET:42");
 }
 
-TEST(SpecificOffsets, KeysMustComeInOrder) {
-  expect_rejected("offset:42,partition:0");
-}
+TEST(SpecificOffsets, KeysMustComeInOrder) { expect_rejected("offset:42,partition:0"); }
 
 TEST(SpecificOffsets, WhitespaceIsRejectedEverywhere) {
   expect_rejected(" partition:0,offset:42");
@@ -220,7 +217,8 @@ TEST(SpecificOffsets, FormatWritesFlinkSyntaxThatParsesBack) {
 
 TEST(SpecificOffsets, UnknownPartitionsAreTheListedOnesTheTopicLacks) {
   const std::vector<PartitionFacts> facts{{0, 0, 10, {}}, {1, 0, 10, {}}};
-  EXPECT_EQ(unknown_partitions({{0, 1}, {5, 2}, {-1, 3}}, facts), (std::vector<std::int32_t>{-1, 5}));
+  EXPECT_EQ(unknown_partitions({{0, 1}, {5, 2}, {-1, 3}}, facts),
+            (std::vector<std::int32_t>{-1, 5}));
   EXPECT_TRUE(unknown_partitions({{1, 1}}, facts).empty());
 }
 

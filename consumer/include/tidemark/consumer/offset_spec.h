@@ -88,9 +88,9 @@ std::string describe(const BoundedSpec& spec);
 // What one -o value means (kcat: beginning|end|stored|N|-N|s@MS|e@MS; rpk: start|oldest|end|
 // newest|N|+N|-N|N:|:N|N:M|N-M|N:end|:end|@T|@T:|@:T|@T1:T2|@T:end), expressed as the Flink
 // modes it maps to. `startup` is unset for e@MS (it only says where to stop); `bounded` is set
-// when the alias also says where to stop (e@MS, :N, N:M, :end, @:T, @T1:T2, @T:end). `flink_equivalent` is the one-line translation shown in
-// --help, the explain table and docs/startup-modes.md, e.g.
-// "--startup-mode timestamp --startup-timestamp-millis 1700000000000".
+// when the alias also says where to stop (e@MS, :N, N:M, :end, @:T, @T1:T2, @T:end).
+// `flink_equivalent` is the one-line translation shown in --help, the explain table and
+// docs/startup-modes.md, e.g. "--startup-mode timestamp --startup-timestamp-millis 1700000000000".
 struct OffsetAlias {
   std::optional<StartupSpec> startup;
   std::optional<BoundedSpec> bounded;
