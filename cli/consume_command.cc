@@ -110,8 +110,7 @@ core::Result<std::int64_t> parse_millis_flag(std::string_view flag, const std::s
     return bad_flag(flag, text, "not a whole number of epoch milliseconds");
   }
   if (v < 0) {
-    return bad_flag(flag, text,
-                    "negative; Kafka reads negative lookup times as special requests");
+    return bad_flag(flag, text, "negative; Kafka reads negative lookup times as special requests");
   }
   return v;
 }
@@ -178,9 +177,9 @@ core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64
       }
     }
     if (alias->bounded) {
-      for (const char* flag : {"--bounded-mode", "--bounded-timestamp-millis",
-                               "--bounded-timestamp", "--bounded-specific-offsets",
-                               "--exit-at-end"}) {
+      for (const char* flag :
+           {"--bounded-mode", "--bounded-timestamp-millis", "--bounded-timestamp",
+            "--bounded-specific-offsets", "--exit-at-end"}) {
         if (given(flag)) {
           return core::invalid_argument(o + " and " + std::string(flag) +
                                         " both say where to stop: give one of them (" + o +
@@ -269,8 +268,8 @@ core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64
           "--auto-offset-reset applies to --startup-mode group-offsets and specific-offsets; "
           "Flink forces it for " +
           std::string(consumer::to_string(s.startup.mode)) + " (to " +
-          std::string(kafka::auto_offset_reset_name(
-              consumer::forced_auto_offset_reset(s.startup))) +
+          std::string(
+              kafka::auto_offset_reset_name(consumer::forced_auto_offset_reset(s.startup))) +
           ")");
     }
     s.startup.reset = *r;
@@ -359,8 +358,8 @@ std::vector<std::vector<std::string>> plan_rows(const consumer::ConsumePlan& pla
     rows.push_back({std::to_string(p.facts.partition), std::to_string(p.facts.low),
                     std::to_string(p.facts.high),
                     plan.group.empty() ? "-" : text_or_dash(p.facts.committed),
-                    std::to_string(p.range.start), text_or_dash(p.range.stop),
-                    p.range.start_rule, p.range.stop_rule});
+                    std::to_string(p.range.start), text_or_dash(p.range.stop), p.range.start_rule,
+                    p.range.stop_rule});
   }
   return rows;
 }
@@ -391,7 +390,8 @@ void print_plan_summary(std::ostream& out, const consumer::ConsumePlan& plan) {
   for (const consumer::PartitionPlan& p : plan.partitions) {
     if (!p.range.stop) {
       ++unbounded;
-      if (p.facts.high > p.range.start) to_read += static_cast<std::uint64_t>(p.facts.high - p.range.start);
+      if (p.facts.high > p.range.start)
+        to_read += static_cast<std::uint64_t>(p.facts.high - p.range.start);
     } else if (p.range.empty()) {
       ++empty;
     } else {
@@ -432,7 +432,8 @@ class DecodeErrorReporter : public consumer::RecordSink {
 
 void print_summary(const consumer::ConsumeStats& stats, const consumer::ConsumePlan* plan,
                    const std::string& group, bool committing) {
-  const double rate = stats.elapsed_s > 0 ? static_cast<double>(stats.records) / stats.elapsed_s : 0;
+  const double rate =
+      stats.elapsed_s > 0 ? static_cast<double>(stats.records) / stats.elapsed_s : 0;
   const double mb = stats.elapsed_s > 0
                         ? static_cast<double>(stats.bytes) / (1024.0 * 1024.0) / stats.elapsed_s
                         : 0;
@@ -545,21 +546,25 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
                  "specific-offsets)\n";
   }
   if (group.empty() && specs->startup.mode == StartupMode::kGroupOffsets) {
-    return report_error(core::invalid_argument(
-        specs->startup.origin + ": group-offsets starts at a consumer group's committed offsets: "
-                                "pass -g/--group (Flink: group.id is required)"));
+    return report_error(
+        core::invalid_argument(specs->startup.origin +
+                               ": group-offsets starts at a consumer group's committed offsets: "
+                               "pass -g/--group (Flink: group.id is required)"));
   }
   if (group.empty() && specs->bounded.mode == BoundedMode::kGroupOffsets) {
-    return report_error(core::invalid_argument(
-        specs->bounded.origin + ": group-offsets stops at a consumer group's committed offsets: "
-                                "pass -g/--group"));
+    return report_error(
+        core::invalid_argument(specs->bounded.origin +
+                               ": group-offsets stops at a consumer group's committed offsets: "
+                               "pass -g/--group"));
   }
   if (f.commit && group.empty()) {
-    return report_error(core::invalid_argument("--commit needs -g/--group (the group to commit to)"));
+    return report_error(
+        core::invalid_argument("--commit needs -g/--group (the group to commit to)"));
   }
   if (f.subscribe) {
     if (group.empty()) {
-      return report_error(core::invalid_argument("--subscribe needs -g/--group (the group to join)"));
+      return report_error(
+          core::invalid_argument("--subscribe needs -g/--group (the group to join)"));
     }
     if (f.explain) {
       return report_error(core::invalid_argument(
@@ -628,8 +633,10 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
     if (!p.ok()) return report_error(p.status());
     plan = std::move(*p);
     std::vector<consumer::SpecificOffsets> listed;
-    if (specs->startup.mode == StartupMode::kSpecificOffsets) listed.push_back(specs->startup.specific);
-    if (specs->bounded.mode == BoundedMode::kSpecificOffsets) listed.push_back(specs->bounded.specific);
+    if (specs->startup.mode == StartupMode::kSpecificOffsets)
+      listed.push_back(specs->startup.specific);
+    if (specs->bounded.mode == BoundedMode::kSpecificOffsets)
+      listed.push_back(specs->bounded.specific);
     std::vector<consumer::PartitionFacts> facts;
     for (const consumer::PartitionPlan& pp : plan->partitions) facts.push_back(pp.facts);
     for (const consumer::SpecificOffsets& m : listed) {
@@ -651,15 +658,14 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
       print_table(std::cerr, kPlanHeader, plan_rows(*plan), kPlanAlign);
     }
   } else {
-    std::cerr << "topic '" << f.topic << "' on " << shown_bootstrap << ": joining group '"
-              << group << "' (partitions start at the group's committed offsets, else "
+    std::cerr << "topic '" << f.topic << "' on " << shown_bootstrap << ": joining group '" << group
+              << "' (partitions start at the group's committed offsets, else "
               << kafka::auto_offset_reset_name(consumer::forced_auto_offset_reset(specs->startup))
               << ")\n";
   }
 
-  event_consumer.set_warning_handler([](const core::Status& st) {
-    std::cerr << "tidemark: warning: " << st.message() << "\n";
-  });
+  event_consumer.set_warning_handler(
+      [](const core::Status& st) { std::cerr << "tidemark: warning: " << st.message() << "\n"; });
   static char stdout_buffer[1 << 16];
   std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   const serializers::Serializer* json = ctx.registry.find("json");

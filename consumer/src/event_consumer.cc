@@ -30,9 +30,12 @@ std::string partition_name(std::string_view topic, std::int32_t partition) {
 
 kafka::AutoOffsetReset to_kafka(OffsetResetStrategy s) noexcept {
   switch (s) {
-    case OffsetResetStrategy::kEarliest: return kafka::AutoOffsetReset::kEarliest;
-    case OffsetResetStrategy::kLatest: return kafka::AutoOffsetReset::kLatest;
-    case OffsetResetStrategy::kNone: return kafka::AutoOffsetReset::kError;
+    case OffsetResetStrategy::kEarliest:
+      return kafka::AutoOffsetReset::kEarliest;
+    case OffsetResetStrategy::kLatest:
+      return kafka::AutoOffsetReset::kLatest;
+    case OffsetResetStrategy::kNone:
+      return kafka::AutoOffsetReset::kError;
   }
   return kafka::AutoOffsetReset::kError;
 }
@@ -52,11 +55,15 @@ Result<DecodeErrorPolicy> parse_decode_error_policy(std::string_view text) {
 
 kafka::AutoOffsetReset forced_auto_offset_reset(const StartupSpec& startup) noexcept {
   switch (startup.mode) {
-    case StartupMode::kEarliestOffset: return kafka::AutoOffsetReset::kEarliest;
-    case StartupMode::kLatestOffset: return kafka::AutoOffsetReset::kLatest;
-    case StartupMode::kTimestamp: return kafka::AutoOffsetReset::kLatest;
+    case StartupMode::kEarliestOffset:
+      return kafka::AutoOffsetReset::kEarliest;
+    case StartupMode::kLatestOffset:
+      return kafka::AutoOffsetReset::kLatest;
+    case StartupMode::kTimestamp:
+      return kafka::AutoOffsetReset::kLatest;
     case StartupMode::kGroupOffsets:
-    case StartupMode::kSpecificOffsets: return to_kafka(startup.reset);
+    case StartupMode::kSpecificOffsets:
+      return to_kafka(startup.reset);
   }
   return kafka::AutoOffsetReset::kError;
 }
@@ -190,8 +197,8 @@ Result<ConsumePlan> EventConsumer::plan() {
     if (!committed.ok()) return committed.status();
     for (std::size_t i = 0; i < facts.size(); ++i) facts[i].committed = (*committed)[i];
   }
-  const OffsetForTime offset_for_time =
-      [&](std::int32_t partition, std::int64_t timestamp_ms) -> Result<TimestampLookup> {
+  const OffsetForTime offset_for_time = [&](std::int32_t partition,
+                                            std::int64_t timestamp_ms) -> Result<TimestampLookup> {
     const auto i = static_cast<std::size_t>(partition);
     if (partition < 0 || i >= facts.size()) {
       return core::internal_error("offset lookup for unknown partition " +
@@ -328,8 +335,8 @@ Status EventConsumer::Impl::run_loop(RecordSink& sink, const std::atomic<bool>* 
       ++stats.decode_errors;
       if (options.on_decode_error == DecodeErrorPolicy::kFail) {
         failure = core::malformed("record " + partition_name(m.topic, m.partition) + " offset " +
-                                  std::to_string(m.offset) + " does not decode: " +
-                                  std::string(record.error) +
+                                  std::to_string(m.offset) +
+                                  " does not decode: " + std::string(record.error) +
                                   " (--on-decode-error fail; the record is not committed)");
         break;
       }
@@ -365,8 +372,8 @@ Status EventConsumer::Impl::run_loop(RecordSink& sink, const std::atomic<bool>* 
   return failure;
 }
 
-Status EventConsumer::run(const ConsumePlan* plan, RecordSink& sink,
-                          const std::atomic<bool>* stop, ConsumeStats& stats) {
+Status EventConsumer::run(const ConsumePlan* plan, RecordSink& sink, const std::atomic<bool>* stop,
+                          ConsumeStats& stats) {
   Impl& im = *impl_;
   stats = ConsumeStats{};
   im.progress.clear();

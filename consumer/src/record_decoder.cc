@@ -43,8 +43,8 @@ void RecordDecoder::decode(const kafka::ConsumedMessage& message, DecodedRecord&
   if (event_type != nullptr) {
     core::Result<core::EventType> parsed = core::parse_event_type(event_type->value);
     if (!parsed.ok()) {
-      error_ = "header " + std::string(serializers::kEventTypeHeader) + ": " +
-               parsed.status().message();
+      error_ =
+          "header " + std::string(serializers::kEventTypeHeader) + ": " + parsed.status().message();
       out.value_kind = ValueKind::kDecodeError;
       out.serializer = serializer;
       out.error = error_;

@@ -56,9 +56,12 @@ Status write_out(std::FILE* out, std::string& buffer) {
 
 std::string_view timestamp_type_name(kafka::TimestampType type) noexcept {
   switch (type) {
-    case kafka::TimestampType::kCreateTime: return "CreateTime";
-    case kafka::TimestampType::kLogAppendTime: return "LogAppendTime";
-    case kafka::TimestampType::kNotAvailable: return "NoTimestampType";
+    case kafka::TimestampType::kCreateTime:
+      return "CreateTime";
+    case kafka::TimestampType::kLogAppendTime:
+      return "LogAppendTime";
+    case kafka::TimestampType::kNotAvailable:
+      return "NoTimestampType";
   }
   return "NoTimestampType";
 }
@@ -109,13 +112,27 @@ void append_json_text(std::string& out, std::string_view text) {
     char esc[6] = {'\\', 0, 0, 0, 0, 0};
     std::size_t len = 2;
     switch (c) {
-      case '"': esc[1] = '"'; break;
-      case '\\': esc[1] = '\\'; break;
-      case '\n': esc[1] = 'n'; break;
-      case '\r': esc[1] = 'r'; break;
-      case '\t': esc[1] = 't'; break;
-      case '\b': esc[1] = 'b'; break;
-      case '\f': esc[1] = 'f'; break;
+      case '"':
+        esc[1] = '"';
+        break;
+      case '\\':
+        esc[1] = '\\';
+        break;
+      case '\n':
+        esc[1] = 'n';
+        break;
+      case '\r':
+        esc[1] = 'r';
+        break;
+      case '\t':
+        esc[1] = 't';
+        break;
+      case '\b':
+        esc[1] = 'b';
+        break;
+      case '\f':
+        esc[1] = 'f';
+        break;
       default:
         esc[1] = 'u';
         esc[2] = '0';
@@ -225,13 +242,20 @@ core::Result<KcatFormat> KcatFormat::parse(std::string_view text) {
     if (c == '\\' && i + 1 < text.size()) {
       const char e = text[++i];
       switch (e) {
-        case 'n': literal += '\n'; break;
-        case 'r': literal += '\r'; break;
-        case 't': literal += '\t'; break;
+        case 'n':
+          literal += '\n';
+          break;
+        case 'r':
+          literal += '\r';
+          break;
+        case 't':
+          literal += '\t';
+          break;
         case 'x': {
           unsigned v = 0;
           std::size_t digits = 0;
-          while (digits < 2 && i + 1 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1]))) {
+          while (digits < 2 && i + 1 < text.size() &&
+                 std::isxdigit(static_cast<unsigned char>(text[i + 1]))) {
             const char h = text[++i];
             v = v * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
             ++digits;
@@ -263,21 +287,44 @@ core::Result<KcatFormat> KcatFormat::parse(std::string_view text) {
       literal += c;
       continue;
     }
-    if (i + 1 >= text.size()) return bad("a format ends with a lone '%' (use %% for a percent sign)");
+    if (i + 1 >= text.size())
+      return bad("a format ends with a lone '%' (use %% for a percent sign)");
     const char t = text[++i];
     Token token;
     switch (t) {
-      case 't': token = Token::kTopic; break;
-      case 'p': token = Token::kPartition; break;
-      case 'o': token = Token::kOffset; break;
-      case 'k': token = Token::kKey; break;
-      case 'K': token = Token::kKeyLength; break;
-      case 's': token = Token::kValue; break;
-      case 'S': token = Token::kValueLength; break;
-      case 'R': token = Token::kValueLengthBinary; break;
-      case 'T': token = Token::kTimestamp; break;
-      case 'h': token = Token::kHeaders; break;
-      case '%': literal += '%'; continue;
+      case 't':
+        token = Token::kTopic;
+        break;
+      case 'p':
+        token = Token::kPartition;
+        break;
+      case 'o':
+        token = Token::kOffset;
+        break;
+      case 'k':
+        token = Token::kKey;
+        break;
+      case 'K':
+        token = Token::kKeyLength;
+        break;
+      case 's':
+        token = Token::kValue;
+        break;
+      case 'S':
+        token = Token::kValueLength;
+        break;
+      case 'R':
+        token = Token::kValueLengthBinary;
+        break;
+      case 'T':
+        token = Token::kTimestamp;
+        break;
+      case 'h':
+        token = Token::kHeaders;
+        break;
+      case '%':
+        literal += '%';
+        continue;
       default:
         return bad(std::string("unsupported token %") + t +
                    " (supported: %t %p %o %k %K %s %S %R %T %h %%)");
@@ -296,19 +343,28 @@ bool KcatFormat::uses_value() const noexcept {
   return false;
 }
 
-void KcatFormat::append(std::string& out, const DecodedRecord& record,
-                        EnvelopeWriter& renderer) {
+void KcatFormat::append(std::string& out, const DecodedRecord& record, EnvelopeWriter& renderer) {
   const kafka::ConsumedMessage& m = *record.message;
   for (const Piece& p : pieces_) {
     switch (p.token) {
-      case Token::kLiteral: out += p.literal; break;
-      case Token::kTopic: out += m.topic; break;
-      case Token::kPartition: append_int(out, m.partition); break;
-      case Token::kOffset: append_int(out, m.offset); break;
+      case Token::kLiteral:
+        out += p.literal;
+        break;
+      case Token::kTopic:
+        out += m.topic;
+        break;
+      case Token::kPartition:
+        append_int(out, m.partition);
+        break;
+      case Token::kOffset:
+        append_int(out, m.offset);
+        break;
       case Token::kKey:
         if (m.key) out += *m.key;
         break;
-      case Token::kKeyLength: append_int(out, m.key ? static_cast<std::int64_t>(m.key->size()) : -1); break;
+      case Token::kKeyLength:
+        append_int(out, m.key ? static_cast<std::int64_t>(m.key->size()) : -1);
+        break;
       case Token::kValue:
         if (record.value_kind == ValueKind::kEvent) {
           if (renderer.render_event(*record.event, scratch_, error_)) {
@@ -329,7 +385,9 @@ void KcatFormat::append(std::string& out, const DecodedRecord& record,
         out.append(be, 4);
         break;
       }
-      case Token::kTimestamp: append_int(out, m.timestamp_ms); break;
+      case Token::kTimestamp:
+        append_int(out, m.timestamp_ms);
+        break;
       case Token::kHeaders: {
         bool first = true;
         for (const kafka::ConsumedHeader& h : m.headers) {

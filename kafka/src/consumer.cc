@@ -47,9 +47,12 @@ int remaining_ms(Clock::time_point deadline) {
 
 TimestampType timestamp_type_of(rd_kafka_timestamp_type_t t) {
   switch (t) {
-    case RD_KAFKA_TIMESTAMP_CREATE_TIME: return TimestampType::kCreateTime;
-    case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME: return TimestampType::kLogAppendTime;
-    default: return TimestampType::kNotAvailable;
+    case RD_KAFKA_TIMESTAMP_CREATE_TIME:
+      return TimestampType::kCreateTime;
+    case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME:
+      return TimestampType::kLogAppendTime;
+    default:
+      return TimestampType::kNotAvailable;
   }
 }
 
@@ -86,9 +89,12 @@ bool is_timeout(rd_kafka_resp_err_t err) {
 
 std::string_view auto_offset_reset_name(AutoOffsetReset reset) noexcept {
   switch (reset) {
-    case AutoOffsetReset::kEarliest: return "earliest";
-    case AutoOffsetReset::kLatest: return "latest";
-    case AutoOffsetReset::kError: return "error";
+    case AutoOffsetReset::kEarliest:
+      return "earliest";
+    case AutoOffsetReset::kLatest:
+      return "latest";
+    case AutoOffsetReset::kError:
+      return "error";
   }
   return "error";
 }
@@ -108,8 +114,8 @@ struct Consumer::Impl {
   bool closed = false;
 
   std::string topic;
-  rd_kafka_topic_t* rkt = nullptr;    // assign mode
-  rd_kafka_queue_t* queue = nullptr;  // assign mode: every partition's fetch queue goes here
+  rd_kafka_topic_t* rkt = nullptr;     // assign mode
+  rd_kafka_queue_t* queue = nullptr;   // assign mode: every partition's fetch queue goes here
   std::vector<std::int32_t> assigned;  // sorted
 
   // The batch poll() hands out one message at a time; `current` is the one handed out last.
@@ -234,7 +240,8 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       std::vector<std::int32_t>& a = impl->assigned;
       if (!cooperative) a.clear();
       for (std::int32_t p : ids) {
-        if (!std::binary_search(a.begin(), a.end(), p)) a.insert(std::upper_bound(a.begin(), a.end(), p), p);
+        if (!std::binary_search(a.begin(), a.end(), p))
+          a.insert(std::upper_bound(a.begin(), a.end(), p), p);
       }
     } catch (...) {
     }
@@ -253,10 +260,9 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     if (!cooperative) {
       a.clear();
     } else {
-      a.erase(std::remove_if(a.begin(), a.end(),
-                             [&](std::int32_t p) {
-                               return std::binary_search(ids.begin(), ids.end(), p);
-                             }),
+      a.erase(std::remove_if(
+                  a.begin(), a.end(),
+                  [&](std::int32_t p) { return std::binary_search(ids.begin(), ids.end(), p); }),
               a.end());
     }
   }
@@ -315,8 +321,8 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
-                       RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
       ConsumedHeader h;
       h.name = name != nullptr ? std::string_view(name) : std::string_view();
@@ -409,8 +415,8 @@ Status Consumer::assign(std::string_view topic, std::span<const PartitionOffset>
     im.topic = std::string(topic);
     im.rkt = rd_kafka_topic_new(im.rk, im.topic.c_str(), nullptr);
     if (im.rkt == nullptr) {
-      return Status(StatusCode::kKafka, "cannot read '" + im.topic + "': " +
-                                            rd_kafka_err2str(rd_kafka_last_error()));
+      return Status(StatusCode::kKafka,
+                    "cannot read '" + im.topic + "': " + rd_kafka_err2str(rd_kafka_last_error()));
     }
     im.queue = rd_kafka_queue_new(im.rk);
     // Learn the partition leaders before fetching: otherwise the first fetch waits for the
@@ -539,8 +545,8 @@ Result<std::optional<std::int64_t>> Consumer::position(std::int32_t partition) c
   rd_kafka_topic_partition_list_add(list.get(), im.topic.c_str(), partition);
   const rd_kafka_resp_err_t err = rd_kafka_position(im.rk, list.get());
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status(StatusCode::kKafka, "position of " + partition_name(im.topic, partition) +
-                                          ": " + rd_kafka_err2str(err));
+    return Status(StatusCode::kKafka, "position of " + partition_name(im.topic, partition) + ": " +
+                                          rd_kafka_err2str(err));
   }
   const std::int64_t offset = list->elems[0].offset;
   if (offset < 0) return std::optional<std::int64_t>();
@@ -640,10 +646,9 @@ Status Consumer::Impl::ensure_scan_handle() {
   return Status();
 }
 
-Result<OffsetForTimeAnswer> Consumer::Impl::scan(std::int32_t partition,
-                                                 std::int64_t timestamp_ms, std::int64_t low,
-                                                 std::int64_t high, Clock::time_point deadline,
-                                                 int timeout_ms) {
+Result<OffsetForTimeAnswer> Consumer::Impl::scan(std::int32_t partition, std::int64_t timestamp_ms,
+                                                 std::int64_t low, std::int64_t high,
+                                                 Clock::time_point deadline, int timeout_ms) {
   TIDEMARK_RETURN_IF_ERROR(ensure_scan_handle());
   rd_kafka_topic_t* t = rd_kafka_topic_new(scan_rk, topic.c_str(), nullptr);
   if (t == nullptr) {
@@ -738,8 +743,8 @@ Result<OffsetForTimeAnswer> Consumer::offset_for_time(std::string_view topic,
     const rd_kafka_resp_err_t perr = err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : list->elems[0].err;
     if (perr != RD_KAFKA_RESP_ERR_NO_ERROR) {
       const std::string text = "offset for timestamp " + std::to_string(ts) + " in " +
-                               partition_name(im.topic, partition) + " on " + im.bootstrap +
-                               ": " + rd_kafka_err2str(perr);
+                               partition_name(im.topic, partition) + " on " + im.bootstrap + ": " +
+                               rd_kafka_err2str(perr);
       return Status(is_timeout(perr) ? StatusCode::kTimeout : StatusCode::kKafka, text);
     }
     return list->elems[0].offset;
@@ -775,8 +780,8 @@ Status Consumer::close() {
     const rd_kafka_resp_err_t err = rd_kafka_consumer_close(im.rk);
     im.assigned.clear();
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Status(StatusCode::kKafka, "leaving group '" + im.group + "': " +
-                                            rd_kafka_err2str(err));
+      return Status(StatusCode::kKafka,
+                    "leaving group '" + im.group + "': " + rd_kafka_err2str(err));
     }
     return Status();
   }

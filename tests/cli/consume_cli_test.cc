@@ -105,7 +105,8 @@ TEST(ConsumeCli, ConflictingOffsetAliasAndStartupModeNameBoth) {
   EXPECT_NE(r.out.find("-o end"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--startup-mode"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--startup-mode latest-offset"), std::string::npos)
-      << "the message should say what -o end means\n" << r.out;
+      << "the message should say what -o end means\n"
+      << r.out;
 }
 
 TEST(ConsumeCli, NoBrokerIsARuntimeErrorWithAHint) {

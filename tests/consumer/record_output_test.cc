@@ -88,9 +88,9 @@ TEST_F(RecordOutputTest, HeadersPickTheDecoderOverTheFallback) {
 
 TEST_F(RecordOutputTest, FallbackFormatAndEventDecodeHeaderlessRecords) {
   // What the lab's Python producer writes: json.dumps() with spaces, no headers.
-  const std::string out = envelope(
-      message(std::string_view(R"({"test_data": 42, "event_timestamp": 1700000000123})")),
-      json_lab());
+  const std::string out =
+      envelope(message(std::string_view(R"({"test_data": 42, "event_timestamp": 1700000000123})")),
+               json_lab());
   EXPECT_NE(out.find(R"("headers":[],"value":{"test_data":42,"event_timestamp":1700000000123}})"),
             std::string::npos)
       << out;
@@ -172,9 +172,13 @@ TEST_F(RecordOutputTest, ExtraMembersGoBeforeTheClosingBrace) {
 }
 
 TEST(Base64, MatchesRfc4648Vectors) {
-  const std::vector<std::pair<std::string, std::string>> vectors{
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::vector<std::pair<std::string, std::string>> vectors{{"", ""},
+                                                                 {"f", "Zg=="},
+                                                                 {"fo", "Zm8="},
+                                                                 {"foo", "Zm9v"},
+                                                                 {"foob", "Zm9vYg=="},
+                                                                 {"fooba", "Zm9vYmE="},
+                                                                 {"foobar", "Zm9vYmFy"}};
   for (const auto& [in, expected] : vectors) {
     std::string out;
     append_base64(out, in);

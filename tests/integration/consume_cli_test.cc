@@ -118,7 +118,9 @@ class ConsumeCliBrokerTest : public ::testing::Test {
       ::waitpid(pid_, &status, 0);
     }
   }
-  static std::string consume(const std::string& args) { return "consume -b " + bootstrap_ + " " + args; }
+  static std::string consume(const std::string& args) {
+    return "consume -b " + bootstrap_ + " " + args;
+  }
 
   static inline pid_t pid_ = -1;
   static inline int port_ = 0;
@@ -126,15 +128,14 @@ class ConsumeCliBrokerTest : public ::testing::Test {
 };
 
 TEST_F(ConsumeCliBrokerTest, ExplainPrintsOneRowPerPartitionWithRulesAndExits) {
-  RunResult r = run(consume("-t lab --startup-timestamp-millis 1767225600010 -e --explain"),
-                    false);
+  RunResult r = run(consume("-t lab --startup-timestamp-millis 1767225600010 -e --explain"), false);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::vector<std::string> lines = lines_of(r.out);
   std::size_t header = 0;
   while (header < lines.size() && lines[header].rfind("PARTITION", 0) != 0) ++header;
   ASSERT_LT(header + 4, lines.size()) << r.out;
-  for (const char* column : {"LOW", "HIGH", "COMMITTED", "START", "STOP", "START RULE",
-                             "STOP RULE"}) {
+  for (const char* column :
+       {"LOW", "HIGH", "COMMITTED", "START", "STOP", "START RULE", "STOP RULE"}) {
     EXPECT_NE(lines[header].find(column), std::string::npos) << column;
   }
   EXPECT_EQ(lines.size(), header + 5) << r.out;  // 4 partitions, nothing read

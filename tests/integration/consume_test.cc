@@ -1,8 +1,6 @@
 // consumer::EventConsumer against the embedded broker, one test per rule of the specification's
 // Part 1 (flink-kafka-semantics.md sections 1.3 and 1.4): records are written with known
 // partitions, offsets and timestamps, and the test checks which offsets are read.
-#include "tidemark/consumer/event_consumer.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <thread>
 
 #include "consume_fixture.h"
+#include "tidemark/consumer/event_consumer.h"
 #include "tidemark/kafka/consumer.h"
 #include "tidemark/serializers/serializer_registry.h"
 
@@ -320,8 +319,8 @@ TEST_F(ConsumeTest, TimestampAfterEveryRecordStartsAtTheEndOffsetReadBefore) {
 TEST_F(ConsumeTest, EmptyPartitionsStartAtZeroAndFinishAtOnce) {
   ASSERT_TRUE(broker_->create_topic("t", 3).ok());
   produce_records(broker_->bootstrap(), "t", lab_records(1, 3, kBase));
-  for (StartupMode mode : {StartupMode::kEarliestOffset, StartupMode::kLatestOffset,
-                           StartupMode::kTimestamp}) {
+  for (StartupMode mode :
+       {StartupMode::kEarliestOffset, StartupMode::kLatestOffset, StartupMode::kTimestamp}) {
     ConsumeOptions o = options("t");
     o.startup.mode = mode;
     o.startup.timestamp_ms = kBase;
@@ -714,10 +713,10 @@ TEST_F(ConsumeTest, KcatRecordsDecodeWithTheFallbackFormatAndEvent) {
     GTEST_SKIP() << "kcat is not installed (apt install kcat) - cannot produce with it";
   }
   ASSERT_TRUE(broker_->create_topic("t", 1).ok());
-  const std::string cmd = "printf '%s\\n%s\\n' '{\"test_data\": 1, \"event_timestamp\": " +
-                          std::to_string(kBase) + "}' '{\"test_data\": 2, \"event_timestamp\": " +
-                          std::to_string(kBase + 1) + "}' | kcat -P -b " + broker_->bootstrap() +
-                          " -t t -p 0 2>&1";
+  const std::string cmd =
+      "printf '%s\\n%s\\n' '{\"test_data\": 1, \"event_timestamp\": " + std::to_string(kBase) +
+      "}' '{\"test_data\": 2, \"event_timestamp\": " + std::to_string(kBase + 1) +
+      "}' | kcat -P -b " + broker_->bootstrap() + " -t t -p 0 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   ConsumeOptions o = options("t");
   o.decode.fallback_format = registry_.find("json");
@@ -749,11 +748,14 @@ TEST_F(ConsumeTest, LabPythonProducerRecordsDecodeWithTheFallbackFormatAndEvent)
   const std::string script =
       "import json\n"
       "from kafka import KafkaProducer\n"
-      "p = KafkaProducer(bootstrap_servers=['" + broker_->bootstrap() + "'],\n"
+      "p = KafkaProducer(bootstrap_servers=['" +
+      broker_->bootstrap() +
+      "'],\n"
       "                  value_serializer=lambda v: json.dumps(v).encode())\n"
       "for i in range(3):\n"
       "    p.send('test-topic', {'test_data': 40 + i, 'event_timestamp': " +
-      std::to_string(kBase) + " + i}, timestamp_ms=" + std::to_string(kBase) + " + i)\n"
+      std::to_string(kBase) + " + i}, timestamp_ms=" + std::to_string(kBase) +
+      " + i)\n"
       "p.flush()\n";
   const std::string path = ::testing::TempDir() + "lab_producer.py";
   std::FILE* f = std::fopen(path.c_str(), "w");

@@ -2,8 +2,6 @@
 // markers and out-of-range resets, partition ends, commits and committed offsets without
 // joining, offsets for a time through the scan fallback, and two subscribed members splitting a
 // topic's partitions.
-#include "tidemark/kafka/consumer.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <thread>
 
 #include "consume_fixture.h"
+#include "tidemark/kafka/consumer.h"
 
 namespace tidemark::kafka {
 namespace {
@@ -177,8 +176,8 @@ TEST_F(KafkaConsumerTest, CommitThenCommittedWithoutJoiningTheGroup) {
   const std::vector<std::int32_t> all{0, 1, 2};
   core::Result<std::vector<std::optional<std::int64_t>>> before = c->committed("t", all);
   ASSERT_TRUE(before.ok()) << before.status().message();
-  EXPECT_EQ(*before, (std::vector<std::optional<std::int64_t>>{std::nullopt, std::nullopt,
-                                                               std::nullopt}));
+  EXPECT_EQ(*before,
+            (std::vector<std::optional<std::int64_t>>{std::nullopt, std::nullopt, std::nullopt}));
   const std::vector<PartitionOffset> offsets{{0, 5}, {2, 9}};
   ASSERT_TRUE(c->commit("t", offsets).ok());
   // Another consumer of the group sees them.
@@ -216,7 +215,7 @@ TEST_F(KafkaConsumerTest, OffsetForTimeFallsBackToScanningOnTheEmbeddedBroker) {
   };
   OffsetForTimeAnswer a = at(0);
   EXPECT_EQ(a.offset, std::optional<std::int64_t>(0));
-  EXPECT_TRUE(a.by_scan);                                  // the mock answered -1
+  EXPECT_TRUE(a.by_scan);                                      // the mock answered -1
   EXPECT_EQ(at(1500).offset, std::optional<std::int64_t>(1));  // first ts >= 1500 is 2000 @1
   EXPECT_EQ(at(2000).offset, std::optional<std::int64_t>(1));  // equal counts
   EXPECT_EQ(at(2001).offset, std::optional<std::int64_t>(3));

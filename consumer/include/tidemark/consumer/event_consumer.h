@@ -80,9 +80,9 @@ struct ConsumePlan {
 
 struct PartitionProgress {
   std::int32_t partition = 0;
-  std::int64_t start = -1;            // -1: unknown yet (subscribe: the group's committed offset)
+  std::int64_t start = -1;           // -1: unknown yet (subscribe: the group's committed offset)
   std::optional<std::int64_t> stop;  // exclusive
-  std::int64_t position = -1;         // the next offset to read: last emitted + 1, else start
+  std::int64_t position = -1;        // the next offset to read: last emitted + 1, else start
   std::uint64_t records = 0;
   bool finished = false;
   std::optional<std::int64_t> committed;  // the last offset this run committed
@@ -101,7 +101,7 @@ struct ConsumeStats {
   std::uint64_t decode_errors = 0;  // records written with value_error
   std::uint64_t commits = 0;        // successful commit requests
   std::uint64_t commit_failures = 0;
-  double elapsed_s = 0;             // from the first poll to the end
+  double elapsed_s = 0;  // from the first poll to the end
   ConsumeEnd end = ConsumeEnd::kFailed;
   std::vector<PartitionProgress> partitions;  // sorted by partition id
 };

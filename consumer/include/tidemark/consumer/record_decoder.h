@@ -45,10 +45,10 @@ enum class ValueKind {
 struct DecodedRecord {
   const kafka::ConsumedMessage* message = nullptr;
   ValueKind value_kind = ValueKind::kNull;
-  const core::Event* event = nullptr;                      // kEvent
-  core::EventType event_type = core::EventType::kLab;      // kEvent, kDecodeError
-  const serializers::Serializer* serializer = nullptr;     // kEvent, kDecodeError
-  std::string_view error;                                  // kDecodeError
+  const core::Event* event = nullptr;                   // kEvent
+  core::EventType event_type = core::EventType::kLab;   // kEvent, kDecodeError
+  const serializers::Serializer* serializer = nullptr;  // kEvent, kDecodeError
+  std::string_view error;                               // kDecodeError
 };
 
 class RecordDecoder {

@@ -78,8 +78,19 @@ class KcatFormat {
   bool uses_value() const noexcept;
 
  private:
-  enum class Token { kLiteral, kTopic, kPartition, kOffset, kKey, kKeyLength, kValue,
-                     kValueLength, kValueLengthBinary, kTimestamp, kHeaders };
+  enum class Token {
+    kLiteral,
+    kTopic,
+    kPartition,
+    kOffset,
+    kKey,
+    kKeyLength,
+    kValue,
+    kValueLength,
+    kValueLengthBinary,
+    kTimestamp,
+    kHeaders
+  };
   struct Piece {
     Token token = Token::kLiteral;
     std::string literal;

@@ -81,8 +81,8 @@ struct ConsumedMessage {
   std::int64_t offset = -1;
   std::int64_t timestamp_ms = -1;  // -1 when the record has none
   TimestampType timestamp_type = TimestampType::kNotAvailable;
-  std::optional<std::string_view> key;    // nullopt: a null key
-  std::optional<std::string_view> value;  // nullopt: a null value (a tombstone)
+  std::optional<std::string_view> key;      // nullopt: a null key
+  std::optional<std::string_view> value;    // nullopt: a null value (a tombstone)
   std::span<const ConsumedHeader> headers;  // in record order; names may repeat
 };
 
@@ -139,8 +139,7 @@ class Consumer {
   // Creates the librdkafka consumer; `bootstrap` as in apply_bootstrap() (metadata.h). Nothing
   // connects yet. Errors: kInvalidArgument for a missing or conflicting bootstrap or a setting
   // librdkafka rejects when the client is created; kKafka when it cannot create the handle.
-  static core::Result<std::unique_ptr<Consumer>> create(const Config& config,
-                                                        std::string bootstrap,
+  static core::Result<std::unique_ptr<Consumer>> create(const Config& config, std::string bootstrap,
                                                         const ConsumerOptions& options = {});
 
   // Stops fetching and destroys the handle without committing (see close()).
