@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,9 +20,11 @@
 #include "tidemark/core/time.h"
 #include "tidemark/kafka/config.h"
 #include "tidemark/kafka/embedded_broker.h"
+#include "tidemark/kafka/metadata.h"
 #include "tidemark/kafka/producer.h"
 #include "tidemark/producer/event_producer.h"
 #include "tidemark/producer/fingerprint.h"
+#include "tidemark/producer/retention_check.h"
 #include "tidemark/serializers/serializer_registry.h"
 
 namespace tidemark::producer {
@@ -44,8 +47,11 @@ class ProduceTest : public ::testing::Test {
  protected:
   void SetUp() override { registry_ = serializers::make_builtin_registry(); }
 
-  // Starts a broker with `topic` (if not yet running) and produces into it.
-  ProducerStats produce(const std::string& topic, int partitions, EventProducerOptions options) {
+  // Starts a broker with `topic` (if not yet running) and produces into it. `prepare` may
+  // adjust the options with the producer at hand (e.g. an idle partition's partitioner).
+  ProducerStats produce(
+      const std::string& topic, int partitions, EventProducerOptions options,
+      const std::function<void(EventProducerOptions&, kafka::Producer&)>& prepare = {}) {
     if (!broker_) {
       core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b = kafka::EmbeddedBroker::start({});
       EXPECT_TRUE(b.ok()) << b.status().message();
@@ -61,6 +67,7 @@ class ProduceTest : public ::testing::Test {
         kafka::Producer::create(config, broker_->bootstrap());
     EXPECT_TRUE(p.ok()) << p.status().message();
     options.topic = topic;
+    if (prepare) prepare(options, **p);
     core::Result<std::unique_ptr<EventProducer>> ep = EventProducer::create(std::move(options));
     EXPECT_TRUE(ep.ok()) << ep.status().message();
     KafkaSink sink(**p);
@@ -183,6 +190,178 @@ TEST_F(ProduceTest, DelayHeaderIsTheGroundTruthOfArrivalOrder) {
   EXPECT_EQ(seqs.size(), 3000u);
   EXPECT_GT(delayed, 100u);
   EXPECT_GT(late, 50u);
+}
+
+// CRC-32 (IEEE, as librdkafka's rd_crc32): the hash of librdkafka's default partitioner,
+// consistent_random, for non-empty keys.
+std::uint32_t crc32(std::string_view bytes) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (const unsigned char c : bytes) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// Binds an idle partition to the producer's own partitioner, as `tidemark produce` does.
+std::function<void(EventProducerOptions&, kafka::Producer&)> idle_partition(
+    std::int32_t partition, std::int64_t after_ms, std::int32_t partitions) {
+  return [=](EventProducerOptions& o, kafka::Producer& p) {
+    const std::string topic = o.topic;
+    o.idle = IdlePartition{partition, after_ms, partitions,
+                           [&p, topic, partitions](std::optional<std::string_view> key) {
+                             return p.partition_for_key(topic, key, partitions);
+                           }};
+  };
+}
+
+// Keyed web events, out of order by up to 300 ms, partition 1 of 3 idle after 2 s of event time
+// (event k is at start + k ms): from the idle point on, partition 1 gets nothing, the others go
+// on, every seq is still there, and each key stays where librdkafka's partitioner puts it unless
+// it belonged to partition 1 (then the header says so).
+TEST_F(ProduceTest, IdlePartitionGetsNothingAfterTheIdlePointWhileOthersContinue) {
+  const std::int64_t start = *core::parse_iso8601("2026-01-01T00:00:00Z");
+  const std::int64_t idle_at = start + 2000;
+  EventProducerOptions o = lab_options(21, 4000);
+  o.type = core::EventType::kWeb;
+  o.key = KeySpec::default_for(core::EventType::kWeb);
+  o.disorder.out_of_order_ms = 300;
+  const ProducerStats stats = produce("idle-web", 3, o, idle_partition(1, 2000, 3));
+  EXPECT_EQ(stats.acked, 4000u);
+  ASSERT_TRUE(stats.idle_at_ms.has_value());
+  EXPECT_EQ(*stats.idle_at_ms, idle_at);
+  EXPECT_TRUE(stats.idle_reached);
+
+  const std::vector<ReadRecord> records = read_back(broker_->bootstrap(), "idle-web", 3, 4000);
+  ASSERT_EQ(records.size(), 4000u);
+  std::set<std::uint64_t> seqs;
+  std::map<std::int32_t, std::int64_t> max_time;
+  std::uint64_t redirected = 0;
+  std::size_t on_idle_partition = 0;
+  for (const ReadRecord& r : records) {
+    ASSERT_TRUE(r.key.has_value());
+    seqs.insert(std::stoull(r.header("tidemark-seq").value_or("0")));
+    if (!max_time.count(r.partition) || r.timestamp > max_time[r.partition]) {
+      max_time[r.partition] = r.timestamp;
+    }
+    const auto natural = static_cast<std::int32_t>(crc32(*r.key) % 3);
+    if (r.partition == 1) {
+      ++on_idle_partition;
+      EXPECT_LT(r.timestamp, idle_at) << "seq " << *r.header("tidemark-seq");
+    }
+    if (r.header("tidemark-redirected-from")) {
+      ++redirected;
+      EXPECT_EQ(*r.header("tidemark-redirected-from"), "1");
+      EXPECT_EQ(natural, 1);
+      EXPECT_NE(r.partition, 1);
+      EXPECT_GE(r.timestamp, idle_at - 300);  // only after the idle point (minus the disorder)
+    } else {
+      EXPECT_EQ(r.partition, natural) << "key " << *r.key;
+    }
+  }
+  EXPECT_EQ(seqs.size(), 4000u);  // nothing skipped
+  EXPECT_GT(on_idle_partition, 300u);
+  EXPECT_GT(redirected, 300u);
+  EXPECT_EQ(redirected, stats.idle_redirected);
+  EXPECT_GE(max_time[0], start + 3900);  // the others continue to the end
+  EXPECT_GE(max_time[2], start + 3900);
+  ASSERT_EQ(stats.acked_by_partition.size(), 3u);
+  EXPECT_EQ(stats.acked_by_partition[1], on_idle_partition);
+}
+
+// Lab events have no key: before the idle point librdkafka spreads them, after it tidemark
+// spreads them over the partitions other than the idle one.
+TEST_F(ProduceTest, IdlePartitionWorksForUnkeyedEvents) {
+  const std::int64_t idle_at = *core::parse_iso8601("2026-01-01T00:00:00Z") + 1000;
+  const ProducerStats stats =
+      produce("idle-lab", 4, lab_options(22, 3000), idle_partition(2, 1000, 4));
+  EXPECT_EQ(stats.acked, 3000u);
+  EXPECT_EQ(stats.idle_redirected, 0u);  // nothing keyed to move
+  const std::vector<ReadRecord> records = read_back(broker_->bootstrap(), "idle-lab", 4, 3000);
+  ASSERT_EQ(records.size(), 3000u);
+  std::map<std::int32_t, std::size_t> after;
+  std::set<std::uint64_t> seqs;
+  for (const ReadRecord& r : records) {
+    seqs.insert(std::stoull(r.header("tidemark-seq").value_or("0")));
+    if (lab_event_timestamp(r.value) >= idle_at) ++after[r.partition];
+  }
+  EXPECT_EQ(seqs.size(), 3000u);
+  EXPECT_EQ(after.count(2), 0u);
+  for (const std::int32_t p : {0, 1, 3}) EXPECT_GT(after[p], 500u) << "partition " << p;
+}
+
+TEST_F(ProduceTest, IdlePartitionOptionsAreChecked) {
+  auto with_idle = [&](std::int32_t partition, std::int64_t after, std::int32_t count) {
+    EventProducerOptions o = lab_options(1, 1);
+    o.idle = IdlePartition{partition, after, count,
+                           [](std::optional<std::string_view>) { return std::nullopt; }};
+    return EventProducer::create(std::move(o)).status();
+  };
+  EXPECT_EQ(with_idle(4, 0, 4).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(with_idle(-1, 0, 4).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(with_idle(0, 0, 1).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(with_idle(0, -5, 2).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(with_idle(1, 0, 2).ok());
+}
+
+// The mock cluster keeps at most 5 MiB per partition: ~11 MB of web events into one partition
+// make it drop the oldest, and RetentionCheck counts exactly the offsets that are gone.
+TEST_F(ProduceTest, RetentionCheckCountsWhatTheBrokerDropped) {
+  core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b = kafka::EmbeddedBroker::start({});
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  broker_ = std::move(*b);
+  kafka::Config config(kafka::ClientRole::kProducer);
+  core::Result<std::unique_ptr<kafka::AdminClient>> admin =
+      kafka::AdminClient::create(config, broker_->bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().message();
+  ASSERT_TRUE(broker_->create_topic("small", 2).ok());
+  ASSERT_TRUE(broker_->create_topic("full", 1).ok());
+
+  core::Result<RetentionCheck> small = RetentionCheck::start(**admin, "small", 5000);
+  core::Result<RetentionCheck> full = RetentionCheck::start(**admin, "full", 5000);
+  core::Result<RetentionCheck> later = RetentionCheck::start(**admin, "not-yet", 5000);
+  ASSERT_TRUE(small.ok()) << small.status().message();
+  ASSERT_TRUE(full.ok()) << full.status().message();
+  ASSERT_TRUE(later.ok()) << later.status().message();  // a missing topic starts at 0
+
+  EventProducerOptions web = lab_options(3, 30000);
+  web.type = core::EventType::kWeb;
+  web.key = KeySpec::default_for(core::EventType::kWeb);
+  const ProducerStats full_stats = produce("full", 0, web);
+  const ProducerStats small_stats = produce("small", 0, lab_options(3, 1000));
+  ASSERT_EQ(full_stats.acked, 30000u);
+  ASSERT_GT(full_stats.bytes, 2 * 5 * 1024 * 1024u);
+
+  core::Result<std::vector<PartitionDrop>> none =
+      small->finish(**admin, small_stats.acked_by_partition, 5000);
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(describe_drops("small", *none), "");
+
+  core::Result<std::vector<PartitionDrop>> drops =
+      full->finish(**admin, full_stats.acked_by_partition, 5000);
+  ASSERT_TRUE(drops.ok()) << drops.status().message();
+  ASSERT_EQ(drops->size(), 1u);
+  const PartitionDrop& d = drops->front();
+  EXPECT_EQ(d.partition, 0);
+  EXPECT_EQ(d.low_before, 0);
+  core::Result<kafka::WatermarkOffsets> w = (*admin)->query_watermarks("full", 0, 5000);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ(d.low_after, w->low);
+  EXPECT_GT(d.dropped(), 10000);
+  EXPECT_EQ(w->high, 30000);
+  // What is left to read is exactly what was not dropped.
+  const std::vector<ReadRecord> left =
+      read_back(broker_->bootstrap(), "full", 1, static_cast<std::size_t>(30000 - d.dropped()));
+  ASSERT_FALSE(left.empty());
+  EXPECT_EQ(left.front().offset, d.low_after);
+
+  const std::string text = describe_drops("full", *drops);
+  EXPECT_NE(text.find(std::to_string(d.dropped()) + " record(s)"), std::string::npos) << text;
+  EXPECT_NE(text.find("partition 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("more partitions"), std::string::npos) << text;
+  EXPECT_NE(text.find("-z"), std::string::npos) << text;
+  EXPECT_NE(text.find("real broker"), std::string::npos) << text;
 }
 
 }  // namespace
