@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -285,7 +287,10 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
     csv_options.on_bad_row = *policy;
     core::Result<std::unique_ptr<producer::TaxiCsvSource>> src =
         producer::TaxiCsvSource::open(f.from_csv, csv_options);
-    if (!src.ok()) return report_error(src.status().with_context("--from-csv"));
+    if (!src.ok()) {
+      // A file that cannot be opened or has no green-taxi header is a bad flag value.
+      return report_error(core::invalid_argument("--from-csv: " + src.status().message()));
+    }
     csv_source = std::move(*src);
     o.csv_source = csv_source.get();
   }
@@ -345,8 +350,9 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   if (given("--manifest")) {
     manifest = std::fopen(f.manifest.c_str(), "w");
     if (manifest == nullptr) {
-      return report_error({core::StatusCode::kIo,
-                           "--manifest " + core::quoted(f.manifest) + ": cannot create the file"});
+      return report_error(core::invalid_argument("--manifest " + core::quoted(f.manifest) +
+                                                 ": cannot create the file (" +
+                                                 std::strerror(errno) + ")"));
     }
     o.manifest = manifest;
   }
@@ -356,10 +362,20 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
       if (f != nullptr) std::fclose(f);
     }
   } manifest_closer{manifest};
+  // Created now, written at the end: a path that cannot be written fails before the run.
+  FileCloser stats_file{nullptr};
+  if (given("--stats-json")) {
+    stats_file.f = std::fopen(f.stats_json.c_str(), "w");
+    if (stats_file.f == nullptr) {
+      return report_error(core::invalid_argument("--stats-json " + core::quoted(f.stats_json) +
+                                                 ": cannot create the file (" +
+                                                 std::strerror(errno) + ")"));
+    }
+  }
   if (given("--csv-out")) {
     core::Result<std::unique_ptr<producer::TaxiCsvWriter>> w =
         producer::TaxiCsvWriter::create(f.csv_out);
-    if (!w.ok()) return report_error(w.status().with_context("--csv-out"));
+    if (!w.ok()) return report_error(core::invalid_argument("--csv-out: " + w.status().message()));
     csv_writer = std::move(*w);
   }
 
@@ -517,15 +533,15 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
               << (stats.first_errors.empty() ? "" : "; first errors:") << "\n";
     for (const std::string& e : stats.first_errors) std::cerr << "  " << e << "\n";
   }
-  if (!f.stats_json.empty()) {
-    std::FILE* out = std::fopen(f.stats_json.c_str(), "w");
+  if (stats_file.f != nullptr) {
     const std::string json = stats.to_json() + "\n";
-    if (out == nullptr || std::fwrite(json.data(), 1, json.size(), out) != json.size()) {
-      if (out != nullptr) std::fclose(out);
+    const bool written = std::fwrite(json.data(), 1, json.size(), stats_file.f) == json.size();
+    const bool closed = std::fclose(stats_file.f) == 0;
+    stats_file.f = nullptr;
+    if (!written || !closed) {
       return report_error(
           {core::StatusCode::kIo, "--stats-json " + core::quoted(f.stats_json) + ": cannot write"});
     }
-    std::fclose(out);
   }
   if (stats.interrupted) {
     std::cerr << "tidemark: interrupted\n";
