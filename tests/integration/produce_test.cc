@@ -22,6 +22,7 @@
 #include "tidemark/kafka/embedded_broker.h"
 #include "tidemark/kafka/metadata.h"
 #include "tidemark/kafka/producer.h"
+#include "tidemark/producer/csv_reader.h"
 #include "tidemark/producer/event_producer.h"
 #include "tidemark/producer/fingerprint.h"
 #include "tidemark/producer/retention_check.h"
@@ -41,6 +42,17 @@ std::int64_t lab_event_timestamp(const std::string& json) {
   const std::size_t at = json.find(field);
   if (at == std::string::npos) return -1;
   return std::stoll(json.substr(at + field.size()));
+}
+
+// CRC-32 (IEEE, as librdkafka's rd_crc32): the hash of librdkafka's default partitioner,
+// consistent_random, for non-empty keys.
+std::uint32_t crc32(std::string_view bytes) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (const unsigned char c : bytes) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
 }
 
 class ProduceTest : public ::testing::Test {
@@ -158,7 +170,11 @@ TEST_F(ProduceTest, TwoShardsUnionIsTheWholeRun) {
   const std::vector<ReadRecord> b = read_back(broker_->bootstrap(), "shards", 2, 1001);
   ASSERT_EQ(a.size(), 1001u);
   ASSERT_EQ(b.size(), 1001u);
-  for (const ReadRecord& r : a) EXPECT_TRUE(r.key.has_value());  // web: keyed by ip
+  for (const ReadRecord& r : a) {
+    ASSERT_TRUE(r.key.has_value());  // web: keyed by ip
+    // On the partition librdkafka's default partitioner (consistent_random) gives the key.
+    EXPECT_EQ(r.partition, static_cast<std::int32_t>(crc32(*r.key) % 2)) << "key " << *r.key;
+  }
   EXPECT_EQ(summarize(a), summarize(b));
 }
 
@@ -190,17 +206,6 @@ TEST_F(ProduceTest, DelayHeaderIsTheGroundTruthOfArrivalOrder) {
   EXPECT_EQ(seqs.size(), 3000u);
   EXPECT_GT(delayed, 100u);
   EXPECT_GT(late, 50u);
-}
-
-// CRC-32 (IEEE, as librdkafka's rd_crc32): the hash of librdkafka's default partitioner,
-// consistent_random, for non-empty keys.
-std::uint32_t crc32(std::string_view bytes) {
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (const unsigned char c : bytes) {
-    crc ^= c;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
 }
 
 // Binds an idle partition to the producer's own partitioner, as `tidemark produce` does.
@@ -362,6 +367,108 @@ TEST_F(ProduceTest, RetentionCheckCountsWhatTheBrokerDropped) {
   EXPECT_NE(text.find("more partitions"), std::string::npos) << text;
   EXPECT_NE(text.find("-z"), std::string::npos) << text;
   EXPECT_NE(text.find("real broker"), std::string::npos) << text;
+}
+
+// CSV replay of green-taxi fixtures in the real column layout (BOM, CRLF, quoted fields, blank
+// passenger_count, bad rows): what arrives in Kafka is exactly the file's trips, in file order on
+// one partition, with CreateTime = dropoff time, keyed by PULocationID, a blank passenger_count
+// as JSON null, and bad rows skipped and counted (or fatal, naming the line).
+TEST_F(ProduceTest, CsvReplayArrivesTripForTripWithBadRowsSkippedAndCounted) {
+  const std::string dir = TIDEMARK_TEST_DATA_DIR;
+  const serializers::Serializer* json = registry_.find("json");
+  auto replay = [&](const std::string& topic, const std::string& file, BadRowPolicy policy,
+                    core::Status* status) {
+    TaxiCsvOptions csv;
+    csv.on_bad_row = policy;
+    core::Result<std::unique_ptr<TaxiCsvSource>> source = TaxiCsvSource::open(dir + "/" + file, csv);
+    EXPECT_TRUE(source.ok()) << source.status().message();
+    EventProducerOptions o = lab_options(1, 0);
+    o.count.reset();
+    o.type = core::EventType::kTaxi;
+    o.key = KeySpec::default_for(core::EventType::kTaxi);
+    o.csv_source = source->get();
+    if (!broker_) {
+      core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b = kafka::EmbeddedBroker::start({});
+      EXPECT_TRUE(b.ok());
+      broker_ = std::move(*b);
+    }
+    EXPECT_TRUE(broker_->create_topic(topic, 1).ok());
+    kafka::Config config(kafka::ClientRole::kProducer);
+    core::Result<std::unique_ptr<kafka::Producer>> p =
+        kafka::Producer::create(config, broker_->bootstrap());
+    EXPECT_TRUE(p.ok());
+    o.topic = topic;
+    core::Result<std::unique_ptr<EventProducer>> ep = EventProducer::create(std::move(o));
+    EXPECT_TRUE(ep.ok()) << ep.status().message();
+    KafkaSink sink(**p);
+    ProducerStats stats;
+    *status = (*ep)->run(sink, nullptr, stats);
+    return stats;
+  };
+  // The trips the file holds, read by the CSV source on its own.
+  auto trips_of = [&](const std::string& file) {
+    TaxiCsvOptions csv;
+    csv.on_bad_row = BadRowPolicy::kSkip;
+    std::vector<core::TaxiTrip> trips;
+    core::Result<std::unique_ptr<TaxiCsvSource>> source = TaxiCsvSource::open(dir + "/" + file, csv);
+    EXPECT_TRUE(source.ok());
+    for (;;) {
+      core::Result<std::optional<core::TaxiTrip>> t = (*source)->next();
+      EXPECT_TRUE(t.ok());
+      if (!t.ok() || !*t) break;
+      trips.push_back(**t);
+    }
+    return trips;
+  };
+  auto check_topic = [&](const std::string& topic, const std::vector<core::TaxiTrip>& expected) {
+    const std::vector<ReadRecord> records =
+        read_back(broker_->bootstrap(), topic, 1, expected.size());
+    ASSERT_EQ(records.size(), expected.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const ReadRecord& r = records[i];
+      core::Result<core::Event> e = json->decode(r.value, core::EventType::kTaxi);
+      ASSERT_TRUE(e.ok()) << r.value;
+      EXPECT_EQ(std::get<core::TaxiTrip>(*e), expected[i]) << r.value;
+      EXPECT_EQ(r.timestamp, expected[i].lpep_dropoff_datetime);
+      EXPECT_EQ(r.key, std::optional<std::string>(std::to_string(expected[i].pu_location_id)));
+      EXPECT_EQ(r.header("tidemark-seq"), std::optional<std::string>(std::to_string(i)))
+          << "seq counts delivered trips of a file without bad rows";
+      const bool blank = !expected[i].passenger_count.has_value();
+      EXPECT_EQ(r.value.find("\"passenger_count\":null") != std::string::npos, blank) << r.value;
+    }
+  };
+
+  core::Status status;
+  const std::vector<core::TaxiTrip> sample = trips_of("green_tripdata_sample.csv");
+  ASSERT_EQ(sample.size(), 13u);
+  const ProducerStats s = replay("csv-sample", "green_tripdata_sample.csv", BadRowPolicy::kFail,
+                                 &status);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(s.acked, 13u);
+  EXPECT_EQ(s.csv_rows_skipped, 0u);
+  check_topic("csv-sample", sample);
+
+  const std::vector<core::TaxiTrip> good = trips_of("green_tripdata_bad_rows.csv");
+  ASSERT_EQ(good.size(), 4u);
+  const ProducerStats skipped = replay("csv-skip", "green_tripdata_bad_rows.csv",
+                                       BadRowPolicy::kSkip, &status);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(skipped.acked, 4u);
+  EXPECT_EQ(skipped.csv_rows_skipped, 6u);
+  const std::vector<ReadRecord> records = read_back(broker_->bootstrap(), "csv-skip", 1, 4);
+  ASSERT_EQ(records.size(), 4u);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    core::Result<core::Event> e = json->decode(records[i].value, core::EventType::kTaxi);
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(std::get<core::TaxiTrip>(*e), good[i]);
+  }
+
+  const ProducerStats failed = replay("csv-fail", "green_tripdata_bad_rows.csv",
+                                      BadRowPolicy::kFail, &status);
+  EXPECT_EQ(status.code(), core::StatusCode::kMalformed);
+  EXPECT_NE(status.message().find("green_tripdata_bad_rows.csv:3:"), std::string::npos)
+      << status.message();
+  EXPECT_EQ(failed.acked, 1u);  // the row before the bad one was delivered, nothing after
 }
 
 }  // namespace
