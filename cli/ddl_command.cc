@@ -65,30 +65,30 @@ constexpr std::int64_t kMaxDelayMs = 99LL * 24 * 3600 * 1000;
 // column name; a name among them, or one that is not a plain identifier, is written in
 // backticks. Checked case-insensitively.
 constexpr std::string_view kReservedWords[] = {
-    "all",       "and",       "array",    "as",        "at",        "between",  "bigint",
-    "binary",    "boolean",   "both",     "by",        "call",      "case",     "cast",
-    "char",      "check",     "column",   "constraint", "create",   "cross",    "current",
-    "cursor",    "date",      "day",      "decimal",   "default",   "delete",   "describe",
-    "distinct",  "double",    "drop",     "else",      "end",       "escape",   "except",
-    "exists",    "false",     "fetch",    "filter",    "float",     "for",      "from",
-    "full",      "function",  "group",    "having",    "hour",      "in",       "inner",
-    "insert",    "int",       "integer",  "intersect", "interval",  "into",     "is",
-    "join",      "language",  "leading",  "left",      "like",      "limit",    "local",
-    "map",       "match",     "minute",   "month",     "natural",   "not",      "null",
-    "of",        "offset",    "on",       "or",        "order",     "outer",    "over",
-    "partition", "position",  "range",    "raw",       "real",      "right",    "row",
-    "rows",      "second",    "select",   "set",       "show",      "smallint", "some",
-    "string",    "system",    "table",    "then",      "time",      "timestamp", "tinyint",
-    "to",        "trailing",  "true",     "union",     "unknown",   "update",   "user",
-    "using",     "value",     "values",   "varchar",   "watermark", "when",     "where",
-    "window",    "with",      "year",
+    "all",       "and",      "array",   "as",         "at",        "between",   "bigint",
+    "binary",    "boolean",  "both",    "by",         "call",      "case",      "cast",
+    "char",      "check",    "column",  "constraint", "create",    "cross",     "current",
+    "cursor",    "date",     "day",     "decimal",    "default",   "delete",    "describe",
+    "distinct",  "double",   "drop",    "else",       "end",       "escape",    "except",
+    "exists",    "false",    "fetch",   "filter",     "float",     "for",       "from",
+    "full",      "function", "group",   "having",     "hour",      "in",        "inner",
+    "insert",    "int",      "integer", "intersect",  "interval",  "into",      "is",
+    "join",      "language", "leading", "left",       "like",      "limit",     "local",
+    "map",       "match",    "minute",  "month",      "natural",   "not",       "null",
+    "of",        "offset",   "on",      "or",         "order",     "outer",     "over",
+    "partition", "position", "range",   "raw",        "real",      "right",     "row",
+    "rows",      "second",   "select",  "set",        "show",      "smallint",  "some",
+    "string",    "system",   "table",   "then",       "time",      "timestamp", "tinyint",
+    "to",        "trailing", "true",    "union",      "unknown",   "update",    "user",
+    "using",     "value",    "values",  "varchar",    "watermark", "when",      "where",
+    "window",    "with",     "year",
 };
 
 bool is_plain_identifier(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
   for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   std::string lower(name);
@@ -196,17 +196,25 @@ std::string protobuf_java_class(core::EventType type) {
 // One field's Flink type for the given format; `struct_fields` for kStruct.
 core::Result<std::string> flink_type(const core::FieldInfo& f, FlinkFormat format) {
   switch (f.type) {
-    case core::FieldType::kInt32: return std::string("INTEGER");
-    case core::FieldType::kInt64: return std::string("BIGINT");
-    case core::FieldType::kDouble: return std::string("DOUBLE");
-    case core::FieldType::kString: return std::string("STRING");
+    case core::FieldType::kInt32:
+      return std::string("INTEGER");
+    case core::FieldType::kInt64:
+      return std::string("BIGINT");
+    case core::FieldType::kDouble:
+      return std::string("DOUBLE");
+    case core::FieldType::kString:
+      return std::string("STRING");
     case core::FieldType::kTime:
       if (format == FlinkFormat::kProtobuf) return std::string("BIGINT");
       switch (f.json_time) {
-        case core::JsonTime::kEpochMillis: return std::string("BIGINT");
-        case core::JsonTime::kIso8601: return std::string("TIMESTAMP_LTZ(3)");
-        case core::JsonTime::kDateTime: return std::string("TIMESTAMP(3)");
-        case core::JsonTime::kNotATime: break;
+        case core::JsonTime::kEpochMillis:
+          return std::string("BIGINT");
+        case core::JsonTime::kIso8601:
+          return std::string("TIMESTAMP_LTZ(3)");
+        case core::JsonTime::kDateTime:
+          return std::string("TIMESTAMP(3)");
+        case core::JsonTime::kNotATime:
+          break;
       }
       break;
     case core::FieldType::kStruct: {
@@ -284,9 +292,9 @@ int run_ddl(const Context& ctx, const DdlFlags& f, CLI::App& cmd) {
   const core::EventTypeInfo& info = core::event_type_info(*type);
   std::string table = f.table;
   if (!given("--table")) {
-    table = *type == core::EventType::kLab    ? "events"  // the lab's table name
+    table = *type == core::EventType::kLab   ? "events"  // the lab's table name
             : *type == core::EventType::kWeb ? "web_events"
-                                              : "taxi_trips";
+                                             : "taxi_trips";
   } else if (table.empty()) {
     return report_error(core::invalid_argument("--table: the table name is empty"));
   }
@@ -356,16 +364,16 @@ int run_ddl(const Context& ctx, const DdlFlags& f, CLI::App& cmd) {
     }
     options.emplace_back("scan.startup.timestamp-millis", std::to_string(ms));
   } else if (startup_ts_given) {
-    return report_error(core::invalid_argument(
-        std::string(given("--startup-timestamp") ? "--startup-timestamp"
-                                                 : "--startup-timestamp-millis") +
-        " applies only with --startup-mode timestamp"));
+    return report_error(core::invalid_argument(std::string(given("--startup-timestamp")
+                                                               ? "--startup-timestamp"
+                                                               : "--startup-timestamp-millis") +
+                                               " applies only with --startup-mode timestamp"));
   }
   if (*startup == consumer::StartupMode::kSpecificOffsets) {
     if (!given("--startup-specific-offsets")) {
-      return report_error(core::invalid_argument(
-          "--startup-mode specific-offsets needs --startup-specific-offsets "
-          "'partition:0,offset:42;partition:1,offset:300'"));
+      return report_error(
+          core::invalid_argument("--startup-mode specific-offsets needs --startup-specific-offsets "
+                                 "'partition:0,offset:42;partition:1,offset:300'"));
     }
     if (f.startup_specific_offsets.empty()) {
       return report_error(core::invalid_argument("--startup-specific-offsets is empty"));
@@ -396,9 +404,9 @@ int run_ddl(const Context& ctx, const DdlFlags& f, CLI::App& cmd) {
   }
   if (*bounded == consumer::BoundedMode::kSpecificOffsets) {
     if (!given("--bounded-specific-offsets")) {
-      return report_error(core::invalid_argument(
-          "--bounded-mode specific-offsets needs --bounded-specific-offsets "
-          "'partition:0,offset:42;partition:1,offset:300'"));
+      return report_error(
+          core::invalid_argument("--bounded-mode specific-offsets needs --bounded-specific-offsets "
+                                 "'partition:0,offset:42;partition:1,offset:300'"));
     }
     if (f.bounded_specific_offsets.empty()) {
       return report_error(core::invalid_argument("--bounded-specific-offsets is empty"));
@@ -496,54 +504,62 @@ int run_ddl(const Context& ctx, const DdlFlags& f, CLI::App& cmd) {
     comment(out, "Watermark: the largest event time so far minus " + delay_text +
                      " (SQL subtracts no extra 1 ms, unlike DataStream's "
                      "forBoundedOutOfOrderness). Records produced with --out-of-order " +
-                     delay_text + " or less are never late; --late-fraction ones are late by "
+                     delay_text +
+                     " or less are never late; --late-fraction ones are late by "
                      "design.");
   } else {
-    comment(out, "Watermark: the largest event time so far (no delay): a record at or behind it "
-                 "is late.");
+    comment(out,
+            "Watermark: the largest event time so far (no delay): a record at or behind it "
+            "is late.");
   }
   if (idle_ms == 0) {
-    comment(out, "A partition that receives nothing (see produce --idle-partition) holds the "
-                 "watermark back forever: add --idle-timeout D ('scan.watermark.idle-timeout', "
-                 "Flink 1.18+) or SET 'table.exec.source.idle-timeout' = '30 s';");
+    comment(out,
+            "A partition that receives nothing (see produce --idle-partition) holds the "
+            "watermark back forever: add --idle-timeout D ('scan.watermark.idle-timeout', "
+            "Flink 1.18+) or SET 'table.exec.source.idle-timeout' = '30 s';");
   } else {
-    comment(out, "'scan.watermark.idle-timeout' needs Flink 1.18+; on older versions use SET "
-                 "'table.exec.source.idle-timeout' = '" +
-                     flink_duration(idle_ms) + "';");
+    comment(out,
+            "'scan.watermark.idle-timeout' needs Flink 1.18+; on older versions use SET "
+            "'table.exec.source.idle-timeout' = '" +
+                flink_duration(idle_ms) + "';");
   }
   std::string note;
   switch (format) {
     case FlinkFormat::kJson:
       if (!f.ignore_parse_errors) {
-        comment(out, "A record that is not this JSON fails the job; --ignore-parse-errors adds "
-                     "'json.ignore-parse-errors' = 'true' to skip it instead.");
+        comment(out,
+                "A record that is not this JSON fails the job; --ignore-parse-errors adds "
+                "'json.ignore-parse-errors' = 'true' to skip it instead.");
       }
       break;
     case FlinkFormat::kProtobuf:
-      comment(out, "Needs flink-protobuf and the Java classes of schemas/events.proto on the "
-                   "classpath (protoc --java_out=. schemas/events.proto). Times are int64 epoch "
-                   "ms in protobuf, hence BIGINT and a computed rowtime column. proto3: Flink "
-                   "reads an absent field as its default (0), never NULL.");
+      comment(out,
+              "Needs flink-protobuf and the Java classes of schemas/events.proto on the "
+              "classpath (protoc --java_out=. schemas/events.proto). Times are int64 epoch "
+              "ms in protobuf, hence BIGINT and a computed rowtime column. proto3: Flink "
+              "reads an absent field as its default (0), never NULL.");
       break;
     case FlinkFormat::kRaw:
-      note = "Flink has no Thrift format: the table reads the raw bytes ('format' = 'raw') and "
-             "takes event time from the Kafka record timestamp; use --format json or protobuf "
-             "for column-by-column tables";
-      comment(out, std::string("Flink has no Thrift format. This table reads each value as bytes "
-                               "and takes event time from the Kafka record timestamp, which "
-                               "tidemark sets to the event time (unless --record-timestamp "
-                               "wall). To get the fields, decode `payload` in a UDF with "
-                               "Thrift's TDeserializer (") +
-                       (content_type.find("compact") != std::string_view::npos
-                            ? "TCompactProtocol"
-                            : "TBinaryProtocol") +
-                       ", classes from schemas/events.thrift), or produce --format json or "
-                       "protobuf, which Flink SQL reads column by column.");
+      note =
+          "Flink has no Thrift format: the table reads the raw bytes ('format' = 'raw') and "
+          "takes event time from the Kafka record timestamp; use --format json or protobuf "
+          "for column-by-column tables";
+      comment(out,
+              std::string("Flink has no Thrift format. This table reads each value as bytes "
+                          "and takes event time from the Kafka record timestamp, which "
+                          "tidemark sets to the event time (unless --record-timestamp "
+                          "wall). To get the fields, decode `payload` in a UDF with "
+                          "Thrift's TDeserializer (") +
+                  (content_type.find("compact") != std::string_view::npos ? "TCompactProtocol"
+                                                                          : "TBinaryProtocol") +
+                  ", classes from schemas/events.thrift), or produce --format json or "
+                  "protobuf, which Flink SQL reads column by column.");
       break;
   }
   if (*startup == consumer::StartupMode::kGroupOffsets && !given("--auto-offset-reset")) {
-    comment(out, "group-offsets without 'properties.auto.offset.reset' fails for partitions the "
-                 "group never committed: add --auto-offset-reset earliest|latest.");
+    comment(out,
+            "group-offsets without 'properties.auto.offset.reset' fails for partitions the "
+            "group never committed: add --auto-offset-reset earliest|latest.");
   }
   out += "CREATE TABLE " + identifier(table) + " (\n";
   for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -603,8 +619,7 @@ void install_ddl_command(CLI::App& app, Context& ctx) {
                   "With --bounded-mode timestamp: 'scan.bounded.timestamp-millis'");
   cmd->add_option("--bounded-specific-offsets", flags->bounded_specific_offsets,
                   "With --bounded-mode specific-offsets: where each partition stops (exclusive)");
-  cmd->add_option("-g,--group", flags->group,
-                  "'properties.group.id' (needed for group-offsets)");
+  cmd->add_option("-g,--group", flags->group, "'properties.group.id' (needed for group-offsets)");
   cmd->add_option("--auto-offset-reset", flags->auto_offset_reset,
                   "'properties.auto.offset.reset': earliest, latest or none (what group-offsets "
                   "does without a committed offset)");

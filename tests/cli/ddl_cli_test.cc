@@ -113,12 +113,13 @@ TEST(DdlCli, ProtobufTimesAreBigintWithAComputedRowtimeAndTheGeneratedClass) {
     ASSERT_EQ(r.exit_code, 0) << r.out;
     const std::string s = statement(r.out);
     EXPECT_TRUE(contains(s, cases[i].second)) << s;
-    EXPECT_TRUE(contains(s, "WATERMARK FOR event_watermark AS event_watermark - INTERVAL '5' "
-                            "SECOND"))
+    EXPECT_TRUE(contains(s,
+                         "WATERMARK FOR event_watermark AS event_watermark - INTERVAL '5' "
+                         "SECOND"))
         << s;
     EXPECT_TRUE(contains(s, "'format' = 'protobuf'")) << s;
-    EXPECT_TRUE(contains(s, "'protobuf.message-class-name' = 'tidemark.events.v1." + classes[i] +
-                                "'"))
+    EXPECT_TRUE(
+        contains(s, "'protobuf.message-class-name' = 'tidemark.events.v1." + classes[i] + "'"))
         << s;
     EXPECT_FALSE(contains(s, "TIMESTAMP(3)")) << s;  // no time is a string in protobuf
   }
@@ -136,7 +137,8 @@ TEST(DdlCli, ThriftHasNoFlinkFormatSoTheTableReadsRawBytesWithTheKafkaTimestamp)
                          "    event_watermark TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',\n"))
         << r.out;
     EXPECT_TRUE(contains(r.out, "'format' = 'raw'")) << r.out;
-    EXPECT_TRUE(contains(r.out, format == "thrift-compact" ? "TCompactProtocol" : "TBinaryProtocol"))
+    EXPECT_TRUE(
+        contains(r.out, format == "thrift-compact" ? "TCompactProtocol" : "TBinaryProtocol"))
         << r.out;
   }
 }
@@ -162,37 +164,39 @@ TEST(DdlCli, WatermarkDelayBecomesAnIntervalInTheUnitThatSaysItExactly) {
 }
 
 TEST(DdlCli, ConnectorOptionsFollowTheFlags) {
-  RunResult ts = run(
-      "ddl -t t -b broker:29092 --startup-mode timestamp --startup-timestamp-millis "
-      "1700000000000 --bounded-mode latest-offset --idle-timeout 30s --ignore-parse-errors",
-      false);
+  RunResult ts =
+      run("ddl -t t -b broker:29092 --startup-mode timestamp --startup-timestamp-millis "
+          "1700000000000 --bounded-mode latest-offset --idle-timeout 30s --ignore-parse-errors",
+          false);
   ASSERT_EQ(ts.exit_code, 0) << ts.out;
   EXPECT_TRUE(contains(ts.out, "'properties.bootstrap.servers' = 'broker:29092'")) << ts.out;
-  EXPECT_TRUE(contains(ts.out, "'scan.startup.mode' = 'timestamp',\n"
-                               "    'scan.startup.timestamp-millis' = '1700000000000',\n"
-                               "    'scan.bounded.mode' = 'latest-offset',\n"))
+  EXPECT_TRUE(contains(ts.out,
+                       "'scan.startup.mode' = 'timestamp',\n"
+                       "    'scan.startup.timestamp-millis' = '1700000000000',\n"
+                       "    'scan.bounded.mode' = 'latest-offset',\n"))
       << ts.out;
   EXPECT_TRUE(contains(ts.out, "'scan.watermark.idle-timeout' = '30 s'")) << ts.out;
   EXPECT_TRUE(contains(ts.out, "'json.ignore-parse-errors' = 'true'")) << ts.out;
 
-  RunResult iso = run("ddl -t t --startup-mode timestamp --startup-timestamp 2023-11-14T22:13:20Z",
-                      false);
+  RunResult iso =
+      run("ddl -t t --startup-mode timestamp --startup-timestamp 2023-11-14T22:13:20Z", false);
   ASSERT_EQ(iso.exit_code, 0) << iso.out;
   EXPECT_TRUE(contains(iso.out, "'scan.startup.timestamp-millis' = '1700000000000'")) << iso.out;
 
-  RunResult offsets = run(
-      "ddl -t t --startup-mode specific-offsets --startup-specific-offsets "
-      "'partition:0,offset:42;partition:1,offset:300'",
-      false);
+  RunResult offsets =
+      run("ddl -t t --startup-mode specific-offsets --startup-specific-offsets "
+          "'partition:0,offset:42;partition:1,offset:300'",
+          false);
   ASSERT_EQ(offsets.exit_code, 0) << offsets.out;
-  EXPECT_TRUE(contains(offsets.out, "'scan.startup.specific-offsets' = "
-                                    "'partition:0,offset:42;partition:1,offset:300'"))
+  EXPECT_TRUE(contains(offsets.out,
+                       "'scan.startup.specific-offsets' = "
+                       "'partition:0,offset:42;partition:1,offset:300'"))
       << offsets.out;
 
   // Quotes in values are doubled, as SQL string literals need.
-  RunResult group = run(
-      "ddl -t t --startup-mode group-offsets -g \"lab's group\" --auto-offset-reset earliest",
-      false);
+  RunResult group =
+      run("ddl -t t --startup-mode group-offsets -g \"lab's group\" --auto-offset-reset earliest",
+          false);
   ASSERT_EQ(group.exit_code, 0) << group.out;
   EXPECT_TRUE(contains(group.out, "'properties.group.id' = 'lab''s group'")) << group.out;
   EXPECT_TRUE(contains(group.out, "'properties.auto.offset.reset' = 'earliest'")) << group.out;

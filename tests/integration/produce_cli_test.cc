@@ -104,8 +104,7 @@ TEST(ProduceCli, FailedDeliveriesAreCountedNamedAndExitOne) {
   EXPECT_EQ(run_to_end(*p), 1) << p->err();
   const std::string err = p->err();
   EXPECT_NE(err.find("20 records sent"), std::string::npos) << err;  // the summary still comes
-  EXPECT_NE(err.find("error: 20 record(s) not delivered; first errors:"), std::string::npos)
-      << err;
+  EXPECT_NE(err.find("error: 20 record(s) not delivered; first errors:"), std::string::npos) << err;
   EXPECT_NE(err.find("delivery to 'denied'[0] failed: Broker: Topic authorization failed"),
             std::string::npos)
       << err;
@@ -242,10 +241,29 @@ TEST(ProduceCli, IdlePartitionIsCheckedAgainstTheTopicAndRecordedInTheManifest) 
   EXPECT_NE(single->err().find("--idle-partition"), std::string::npos) << single->err();
 
   TempFile manifest("manifest.jsonl");
-  std::unique_ptr<Subprocess> p = tidemark(
-      {"produce", "-b", "embedded", "--partitions", "3", "-t", "idle", "--event", "taxi", "-c",
-       "3000", "--clock", "simulated", "--start", "2026-01-01T00:00:00Z", "--seed", "4",
-       "--idle-partition", "2", "--idle-after", "1s", "--manifest", manifest.path()});
+  std::unique_ptr<Subprocess> p = tidemark({"produce",
+                                            "-b",
+                                            "embedded",
+                                            "--partitions",
+                                            "3",
+                                            "-t",
+                                            "idle",
+                                            "--event",
+                                            "taxi",
+                                            "-c",
+                                            "3000",
+                                            "--clock",
+                                            "simulated",
+                                            "--start",
+                                            "2026-01-01T00:00:00Z",
+                                            "--seed",
+                                            "4",
+                                            "--idle-partition",
+                                            "2",
+                                            "--idle-after",
+                                            "1s",
+                                            "--manifest",
+                                            manifest.path()});
   ASSERT_NE(p, nullptr);
   ASSERT_EQ(run_to_end(*p), 0) << p->err();
   EXPECT_NE(p->err().find("idle partition 2: nothing written from event time "

@@ -40,9 +40,9 @@ class RetentionCheck {
   // The partitions with acknowledged records (acked_by_partition[p] > 0) whose low watermark
   // offset is now above its value at start(), in partition order; empty when nothing was
   // dropped. Errors: those of AdminClient::query_topic_watermarks.
-  core::Result<std::vector<PartitionDrop>> finish(
-      kafka::AdminClient& admin, std::span<const std::uint64_t> acked_by_partition,
-      int timeout_ms) const;
+  core::Result<std::vector<PartitionDrop>> finish(kafka::AdminClient& admin,
+                                                  std::span<const std::uint64_t> acked_by_partition,
+                                                  int timeout_ms) const;
 
   const std::string& topic() const noexcept { return topic_; }
 
