@@ -61,9 +61,9 @@ constexpr std::string_view kRowtimeColumn = "event_watermark";
 // leading precision of 2 digits (Calcite), so the largest unit's value stays below 100.
 constexpr std::int64_t kMaxDelayMs = 99LL * 24 * 3600 * 1000;
 
-// Words Flink SQL (Calcite's SQL:2011 reserved words plus Flink's own) will not take as a bare
-// column name; a name among them, or one that is not a plain identifier, is written in
-// backticks. Checked case-insensitively.
+// Reserved words of Flink SQL (from Calcite's SQL:2011 list and Flink's own keywords) that are
+// plausible field names; not the whole list. A column named one of them, or not a plain
+// identifier, is written in backticks (which are always accepted). Checked case-insensitively.
 constexpr std::string_view kReservedWords[] = {
     "all",       "and",      "array",   "as",         "at",        "between",   "bigint",
     "binary",    "boolean",  "both",    "by",         "call",      "case",      "cast",

@@ -598,7 +598,7 @@ void install_produce_command(CLI::App& app, Context& ctx) {
                   "--start, or the run's start with the wall clock) from which P gets nothing");
   cmd->add_option("--manifest", flags->manifest,
                   "Write one JSON line per delivered event (seq, key, partition, event_time, "
-                  "emitted_at, delay_ms)");
+                  "emitted_at, delay_ms; redirected_from with --idle-partition)");
   cmd->add_option("-X", flags->x_options, "librdkafka property key=value (repeatable)");
   cmd->add_option("-F", flags->properties_file, "Java-style client properties file");
   cmd->add_option("-z,--compression", flags->compression,
