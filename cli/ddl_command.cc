@@ -375,8 +375,12 @@ int run_ddl(const Context& ctx, const DdlFlags& f, CLI::App& cmd) {
           core::invalid_argument("--startup-mode specific-offsets needs --startup-specific-offsets "
                                  "'partition:0,offset:42;partition:1,offset:300'"));
     }
-    if (f.startup_specific_offsets.empty()) {
-      return report_error(core::invalid_argument("--startup-specific-offsets is empty"));
+    // Flink would reject a malformed string only when the job starts; say so now, with
+    // Flink's own acceptance rules.
+    if (auto parsed = consumer::parse_specific_offsets("--startup-specific-offsets",
+                                                       f.startup_specific_offsets);
+        !parsed.ok()) {
+      return report_error(parsed.status());
     }
     options.emplace_back("scan.startup.specific-offsets", f.startup_specific_offsets);
   } else if (given("--startup-specific-offsets")) {
@@ -408,8 +412,12 @@ int run_ddl(const Context& ctx, const DdlFlags& f, CLI::App& cmd) {
           core::invalid_argument("--bounded-mode specific-offsets needs --bounded-specific-offsets "
                                  "'partition:0,offset:42;partition:1,offset:300'"));
     }
-    if (f.bounded_specific_offsets.empty()) {
-      return report_error(core::invalid_argument("--bounded-specific-offsets is empty"));
+    // Flink would reject a malformed string only when the job starts; say so now, with
+    // Flink's own acceptance rules.
+    if (auto parsed = consumer::parse_specific_offsets("--bounded-specific-offsets",
+                                                       f.bounded_specific_offsets);
+        !parsed.ok()) {
+      return report_error(parsed.status());
     }
     options.emplace_back("scan.bounded.specific-offsets", f.bounded_specific_offsets);
   } else if (given("--bounded-specific-offsets")) {
