@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
            install_produce_command,
            install_broker_command,
            install_formats_command,
+           install_chart_command,
        }) {
     install(app, ctx);
   }

@@ -2,9 +2,9 @@
 
 namespace tidemark::consumer {
 
-core::Result<EventTimePipeline> EventTimePipeline::create(
-    const EventTimeOptions& options, std::span<const std::int32_t> partitions,
-    std::int64_t start_processing_time_ms) {
+core::Result<EventTimePipeline> EventTimePipeline::create(const EventTimeOptions& options,
+                                                          std::span<const std::int32_t> partitions,
+                                                          std::int64_t start_processing_time_ms) {
   core::Result<WatermarkTracker> tracker =
       WatermarkTracker::create(options.watermark, partitions, start_processing_time_ms);
   if (!tracker.ok()) return tracker.status();
@@ -46,9 +46,8 @@ void EventTimePipeline::drain(std::vector<WindowResult>& fired) {
       }
       case TrackerEventKind::kPartitionIdle:
       case TrackerEventKind::kPartitionActive:
-        trace_.partition_status(arrivals_, e.partition,
-                                e.kind == TrackerEventKind::kPartitionIdle, tracker_.watermark(),
-                                e.watermark, e.processing_time);
+        trace_.partition_status(arrivals_, e.partition, e.kind == TrackerEventKind::kPartitionIdle,
+                                tracker_.watermark(), e.watermark, e.processing_time);
         break;
     }
   }

@@ -63,9 +63,12 @@ std::string to_string(const TumbleSpec& spec) {
 
 std::string_view to_string(FiringCause cause) noexcept {
   switch (cause) {
-    case FiringCause::kWatermark: return "watermark";
-    case FiringCause::kLateRecord: return "late-record";
-    case FiringCause::kEndOfInput: return "end-of-input";
+    case FiringCause::kWatermark:
+      return "watermark";
+    case FiringCause::kLateRecord:
+      return "late-record";
+    case FiringCause::kEndOfInput:
+      return "end-of-input";
   }
   return "watermark";
 }
@@ -111,7 +114,8 @@ void TumblingWindows::fire_window(std::int64_t start, Window& w, FiringCause cau
   for (auto& [key, state] : keys) {
     ++state->firings;
     ++results_;
-    fired.push_back(WindowResult{start, w.end, *key, state->count, watermark_, state->firings, cause});
+    fired.push_back(
+        WindowResult{start, w.end, *key, state->count, watermark_, state->firings, cause});
   }
 }
 

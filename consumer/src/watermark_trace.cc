@@ -5,8 +5,8 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <utility>
 
@@ -97,10 +97,10 @@ void WatermarkTrace::end_row() {
   }
 }
 
-void WatermarkTrace::write_record(std::int64_t arrival, std::int32_t partition,
-                                  std::int64_t offset, std::int64_t event_time,
-                                  std::int64_t watermark, std::int64_t partition_watermark,
-                                  bool late, TraceDropped dropped, std::int64_t processing_time) {
+void WatermarkTrace::write_record(std::int64_t arrival, std::int32_t partition, std::int64_t offset,
+                                  std::int64_t event_time, std::int64_t watermark,
+                                  std::int64_t partition_watermark, bool late, TraceDropped dropped,
+                                  std::int64_t processing_time) {
   std::string& b = buffer_;
   b += "record,";
   append_int(b, arrival);
@@ -136,8 +136,7 @@ void WatermarkTrace::write_watermark(std::int64_t arrival, std::int64_t watermar
 }
 
 void WatermarkTrace::write_status(std::int64_t arrival, std::int32_t partition, bool idle,
-                                  std::int64_t combined_watermark,
-                                  std::int64_t partition_watermark,
+                                  std::int64_t combined_watermark, std::int64_t partition_watermark,
                                   std::int64_t processing_time) {
   std::string& b = buffer_;
   b += idle ? "idle," : "active,";
@@ -203,13 +202,40 @@ core::Status WatermarkTrace::close() {
 namespace {
 
 enum Column {
-  kKind, kArrival, kPartition, kOffset, kEventTime, kWatermark, kPartitionWatermark, kLate,
-  kDropped, kProcessingTime, kWindowStart, kWindowEnd, kKey, kCount, kFiring, kCause, kColumns
+  kKind,
+  kArrival,
+  kPartition,
+  kOffset,
+  kEventTime,
+  kWatermark,
+  kPartitionWatermark,
+  kLate,
+  kDropped,
+  kProcessingTime,
+  kWindowStart,
+  kWindowEnd,
+  kKey,
+  kCount,
+  kFiring,
+  kCause,
+  kColumns
 };
-constexpr std::array<std::string_view, kColumns> kColumnNames = {
-    "kind", "arrival", "partition", "offset", "event_time", "watermark", "partition_watermark",
-    "late", "dropped", "processing_time", "window_start", "window_end", "key", "count", "firing",
-    "cause"};
+constexpr std::array<std::string_view, kColumns> kColumnNames = {"kind",
+                                                                 "arrival",
+                                                                 "partition",
+                                                                 "offset",
+                                                                 "event_time",
+                                                                 "watermark",
+                                                                 "partition_watermark",
+                                                                 "late",
+                                                                 "dropped",
+                                                                 "processing_time",
+                                                                 "window_start",
+                                                                 "window_end",
+                                                                 "key",
+                                                                 "count",
+                                                                 "firing",
+                                                                 "cause"};
 
 // Splits one CSV row starting at `pos` (RFC 4180 quoting; quoted fields may hold newlines).
 // Advances pos past the row's line end and `line` by the physical lines it spans.
@@ -280,8 +306,8 @@ class RowParser {
   }
 
   core::Status error(Column c, std::string_view what) const {
-    return core::malformed(where() + ", column '" + std::string(kColumnNames[c]) + "': " +
-                           core::quoted(text(c)) + " " + std::string(what));
+    return core::malformed(where() + ", column '" + std::string(kColumnNames[c]) +
+                           "': " + core::quoted(text(c)) + " " + std::string(what));
   }
   std::string where() const { return std::string(source_) + " line " + std::to_string(line_); }
 
@@ -301,6 +327,10 @@ class RowParser {
     return integer(c, out);
   }
   core::Status watermark(Column c, std::int64_t& out) const {
+    if (index_[c] < 0) {  // an optional column the file does not have
+      out = kNoWatermark;
+      return {};
+    }
     const std::string_view t = text(c);
     if (t == "none") {
       out = kNoWatermark;
@@ -473,8 +503,8 @@ core::Result<TraceData> read_watermark_trace(const std::string& path) {
   std::ostringstream content;
   content << in.rdbuf();
   if (in.bad()) {
-    return core::Status(core::StatusCode::kIo, "reading the watermark trace " +
-                                                   core::quoted(path) + " failed");
+    return core::Status(core::StatusCode::kIo,
+                        "reading the watermark trace " + core::quoted(path) + " failed");
   }
   return parse_watermark_trace(content.str(), path);
 }

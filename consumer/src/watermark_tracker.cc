@@ -83,8 +83,8 @@ namespace {
 std::string sql_interval(std::int64_t ms) {
   if (ms % 1000 == 0) return "INTERVAL '" + std::to_string(ms / 1000) + "' SECOND";
   char buf[48];
-  std::snprintf(buf, sizeof buf, "INTERVAL '%lld.%03lld' SECOND",
-                static_cast<long long>(ms / 1000), static_cast<long long>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "INTERVAL '%lld.%03lld' SECOND", static_cast<long long>(ms / 1000),
+                static_cast<long long>(ms % 1000));
   return buf;
 }
 
@@ -173,7 +173,8 @@ void WatermarkTracker::finish_partition(std::int32_t partition) {
   }
 }
 
-std::int64_t WatermarkTracker::generator_watermark(const PartitionWatermarkState& p) const noexcept {
+std::int64_t WatermarkTracker::generator_watermark(
+    const PartitionWatermarkState& p) const noexcept {
   // BoundedOutOfOrdernessWatermarks.onPeriodicEmit: maxTimestamp - B - 1, where maxTimestamp
   // starts at MIN + B + 1 (so MIN before the first event). The SQL generator keeps
   // max(ts - B), starting at MIN. Both are "max - minus_", saturating at MIN.
@@ -425,11 +426,10 @@ std::string WatermarkTracker::explain(std::int64_t now_ms) const {
   if (options_.idle_timeout_ms <= 0) {
     text += ", idle detection off";
   } else {
-    text += "; idle after " + core::format_duration(options_.idle_timeout_ms) +
-            " without records";
+    text += "; idle after " + core::format_duration(options_.idle_timeout_ms) + " without records";
     if (first.records > 0 && now_ms >= first.last_record_processing_time) {
-      text += " (last record " +
-              core::format_duration(now_ms - first.last_record_processing_time) + " ago)";
+      text += " (last record " + core::format_duration(now_ms - first.last_record_processing_time) +
+              " ago)";
     }
   }
   return text;

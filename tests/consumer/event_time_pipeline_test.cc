@@ -35,11 +35,13 @@ EventTimePipeline make(const EventTimeOptions& o, std::vector<std::int32_t> part
   return std::move(*p);
 }
 
-using Row = std::tuple<std::int64_t, std::int64_t, std::string, std::int64_t>;  // start, end, key, count
+using Row =
+    std::tuple<std::int64_t, std::int64_t, std::string, std::int64_t>;  // start, end, key, count
 
 std::vector<Row> rows(const std::vector<WindowResult>& fired) {
   std::vector<Row> out;
-  for (const WindowResult& r : fired) out.emplace_back(r.window_start, r.window_end, r.key, r.count);
+  for (const WindowResult& r : fired)
+    out.emplace_back(r.window_start, r.window_end, r.key, r.count);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -61,19 +63,19 @@ TEST(EventTimePipeline, LabAggregationMatchesFlinkSqlForOneMinuteTumbleByKey) {
   };
   constexpr std::int64_t kNone = kNoWatermark;
   const std::vector<In> input = {
-      {0, 5, "a", false, false, kNone}, // p1 has no records: no watermark
-      {1, 10, "b", false, false, -5},   // min(5-10, 10-10) = -5
-      {0, 50, "a", false, false, 0},    // min(40, 0)
-      {1, 30, "a", false, false, 20},   // min(40, 20)
-      {0, 72, "b", false, false, 20},   // min(62, 20)
-      {1, 65, "a", false, false, 55},   // min(62, 55)
-      {0, 58, "b", false, false, 55},   // 58 > 55: on time
-      {1, 75, "b", false, false, 62},   // min(62, 65) = 62 >= 59.999: [10:00, 10:01) fires
-      {0, 40, "a", true, true, 62},     // 40 <= 62 and its window fired: dropped
-      {0, 119, "a", false, false, 65},  // min(109, 65)
-      {1, 121, "a", false, false, 109}, // min(109, 111)
-      {1, 90, "b", true, false, 109},   // late (90 <= 109) but [10:01, 10:02) is open: counted
-      {0, 140, "b", false, false, 111}, // min(130, 111)
+      {0, 5, "a", false, false, kNone},  // p1 has no records: no watermark
+      {1, 10, "b", false, false, -5},    // min(5-10, 10-10) = -5
+      {0, 50, "a", false, false, 0},     // min(40, 0)
+      {1, 30, "a", false, false, 20},    // min(40, 20)
+      {0, 72, "b", false, false, 20},    // min(62, 20)
+      {1, 65, "a", false, false, 55},    // min(62, 55)
+      {0, 58, "b", false, false, 55},    // 58 > 55: on time
+      {1, 75, "b", false, false, 62},    // min(62, 65) = 62 >= 59.999: [10:00, 10:01) fires
+      {0, 40, "a", true, true, 62},      // 40 <= 62 and its window fired: dropped
+      {0, 119, "a", false, false, 65},   // min(109, 65)
+      {1, 121, "a", false, false, 109},  // min(109, 111)
+      {1, 90, "b", true, false, 109},    // late (90 <= 109) but [10:01, 10:02) is open: counted
+      {0, 140, "b", false, false, 111},  // min(130, 111)
   };
   EventTimePipeline p = make(sql_per_record(10 * kSec), {0, 1});
   std::vector<WindowResult> fired;
@@ -93,9 +95,12 @@ TEST(EventTimePipeline, LabAggregationMatchesFlinkSqlForOneMinuteTumbleByKey) {
   EXPECT_EQ(fired[0].watermark, kT0 + 62 * kSec);
   p.end_of_input(fired);
   const std::vector<Row> expected = {
-      {kT0, kT0 + kMin, "a", 3},              {kT0, kT0 + kMin, "b", 2},
-      {kT0 + kMin, kT0 + 2 * kMin, "a", 2},   {kT0 + kMin, kT0 + 2 * kMin, "b", 3},
-      {kT0 + 2 * kMin, kT0 + 3 * kMin, "a", 1}, {kT0 + 2 * kMin, kT0 + 3 * kMin, "b", 1},
+      {kT0, kT0 + kMin, "a", 3},
+      {kT0, kT0 + kMin, "b", 2},
+      {kT0 + kMin, kT0 + 2 * kMin, "a", 2},
+      {kT0 + kMin, kT0 + 2 * kMin, "b", 3},
+      {kT0 + 2 * kMin, kT0 + 3 * kMin, "a", 1},
+      {kT0 + 2 * kMin, kT0 + 3 * kMin, "b", 1},
   };
   EXPECT_EQ(rows(fired), expected);
   EXPECT_EQ(p.windows()->dropped(), 1);
@@ -192,8 +197,9 @@ TEST(EventTimePipeline, AgreesWithABruteForceModelOnRandomDisorder) {
     std::vector<WindowResult> fired;
     std::int64_t late = 0, dropped = 0;
     for (std::size_t i = 0; i < recs.size(); ++i) {
-      const RecordOutcome o = p.on_record(recs[i].partition, static_cast<std::int64_t>(i),
-                                          recs[i].ts, recs[i].key, static_cast<std::int64_t>(i), fired);
+      const RecordOutcome o =
+          p.on_record(recs[i].partition, static_cast<std::int64_t>(i), recs[i].ts, recs[i].key,
+                      static_cast<std::int64_t>(i), fired);
       EXPECT_EQ(o.late, expected.late[i]) << "record " << i;
       EXPECT_EQ(o.window == WindowVerdict::kDropped, expected.dropped[i]) << "record " << i;
       late += o.late;

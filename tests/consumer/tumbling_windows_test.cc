@@ -12,8 +12,7 @@ namespace {
 
 constexpr std::int64_t kMin = 60000;
 
-TumblingWindows make(std::int64_t size = kMin, std::int64_t lateness = 0,
-                     std::int64_t offset = 0) {
+TumblingWindows make(std::int64_t size = kMin, std::int64_t lateness = 0, std::int64_t offset = 0) {
   WindowOptions o;
   o.tumble.size_ms = size;
   o.tumble.offset_ms = offset;
@@ -49,8 +48,8 @@ TEST(TumblingWindows, ParsesTheWindowFlag) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->offset_ms, -8 * 3600000);
   EXPECT_EQ(to_string(*d), "tumble:1d:-8h");
-  for (const char* bad : {"hop:1m", "tumble:", "tumble:0", "tumble:1m:1m", "tumble:1m:x",
-                          "tumble:5"}) {
+  for (const char* bad :
+       {"hop:1m", "tumble:", "tumble:0", "tumble:1m:1m", "tumble:1m:x", "tumble:5"}) {
     const core::Result<TumbleSpec> r = parse_window_spec(bad);
     EXPECT_EQ(r.status().code(), core::StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(r.status().message().find(bad), std::string::npos) << r.status().message();

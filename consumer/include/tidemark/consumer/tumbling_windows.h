@@ -57,7 +57,8 @@ enum class FiringCause {
   kLateRecord,  // a record arrived within the allowed lateness: an updated result
   kEndOfInput,  // the final MAX watermark
 };
-std::string_view to_string(FiringCause cause) noexcept;  // "watermark", "late-record", "end-of-input"
+std::string_view to_string(
+    FiringCause cause) noexcept;  // "watermark", "late-record", "end-of-input"
 
 struct WindowResult {
   std::int64_t window_start = 0;
@@ -105,7 +106,7 @@ class TumblingWindows {
   std::int64_t watermark() const noexcept { return watermark_; }
   std::int64_t records() const noexcept { return records_; }
   std::int64_t dropped() const noexcept { return dropped_; }
-  std::int64_t results() const noexcept { return results_; }          // every fired result
+  std::int64_t results() const noexcept { return results_; }            // every fired result
   std::int64_t late_firings() const noexcept { return late_firings_; }  // cause kLateRecord
   std::size_t open_windows() const noexcept { return windows_.size(); }
 

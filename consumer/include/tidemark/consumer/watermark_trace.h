@@ -92,8 +92,7 @@ class WatermarkTrace {
   void write_status(std::int64_t arrival, std::int32_t partition, bool idle,
                     std::int64_t combined_watermark, std::int64_t partition_watermark,
                     std::int64_t processing_time);
-  void write_window(std::int64_t arrival, const WindowResult& result,
-                    std::int64_t processing_time);
+  void write_window(std::int64_t arrival, const WindowResult& result, std::int64_t processing_time);
   void end_row();
 
   std::FILE* file_ = nullptr;

@@ -91,8 +91,8 @@ struct PartitionWatermarkState {
   // The partition's own watermark (Flink's PartialWatermark: the maximum ever emitted by its
   // generator); kNoWatermark until its generator emits one.
   std::int64_t watermark = kNoWatermark;
-  bool idle = false;      // excluded from the combined minimum
-  bool finished = false;  // reached its stop offset; no longer counts at all
+  bool idle = false;                             // excluded from the combined minimum
+  bool finished = false;                         // reached its stop offset; no longer counts at all
   std::int64_t last_record_processing_time = 0;  // meaningful when records > 0
 
   // Idleness detection (Flink's IdlenessTimer); internal, exposed for explanations.
@@ -113,8 +113,8 @@ struct RecordVerdict {
 enum class TrackerEventKind { kWatermark, kPartitionIdle, kPartitionActive };
 struct TrackerEvent {
   TrackerEventKind kind = TrackerEventKind::kWatermark;
-  std::int32_t partition = -1;    // for kPartitionIdle / kPartitionActive
-  std::int64_t watermark = 0;     // kWatermark: the new combined value; else the partition's
+  std::int32_t partition = -1;  // for kPartitionIdle / kPartitionActive
+  std::int64_t watermark = 0;   // kWatermark: the new combined value; else the partition's
   std::int64_t processing_time = 0;
 };
 
@@ -191,8 +191,7 @@ class WatermarkTracker {
   void tick(std::int64_t now);
   void combine(std::int64_t now);
   std::int64_t generator_watermark(const PartitionWatermarkState& p) const noexcept;
-  void log(TrackerEventKind kind, std::int32_t partition, std::int64_t watermark,
-           std::int64_t now);
+  void log(TrackerEventKind kind, std::int32_t partition, std::int64_t watermark, std::int64_t now);
 
   WatermarkOptions options_;
   std::vector<PartitionWatermarkState> slots_;
