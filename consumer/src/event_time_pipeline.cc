@@ -47,7 +47,7 @@ void EventTimePipeline::drain(std::vector<WindowResult>& fired) {
       case TrackerEventKind::kPartitionIdle:
       case TrackerEventKind::kPartitionActive:
         trace_.partition_status(arrivals_, e.partition, e.kind == TrackerEventKind::kPartitionIdle,
-                                tracker_.watermark(), e.watermark, e.processing_time);
+                                e.combined, e.watermark, e.processing_time);
         break;
     }
   }

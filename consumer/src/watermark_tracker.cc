@@ -184,7 +184,7 @@ std::int64_t WatermarkTracker::generator_watermark(
 
 void WatermarkTracker::log(TrackerEventKind kind, std::int32_t partition, std::int64_t watermark,
                            std::int64_t now) {
-  if (log_events_) events_.push_back(TrackerEvent{kind, partition, watermark, now});
+  if (log_events_) events_.push_back(TrackerEvent{kind, partition, watermark, now, combined_});
 }
 
 RecordVerdict WatermarkTracker::on_record(std::int32_t partition, std::int64_t event_time_ms,

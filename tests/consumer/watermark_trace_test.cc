@@ -73,6 +73,10 @@ TEST(WatermarkTrace, IdleSwitchesAndDroppedRecordsAreTraced) {
   p.on_processing_time(1000, fired);          // p1 (never a record) idle at 500, p0 at 600
   p.on_record(0, 1, 10000, "", 1000, fired);  // the window [0, 60000) is gone: dropped
   ASSERT_TRUE(p.close_trace().ok());
+  // The combined watermark in force at each switch: none while partition 1 held it, then 70000.
+  const std::string text = slurp(path);
+  EXPECT_NE(text.find("\nidle,1,1,,,none,none,,,500,,,,,,\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nidle,1,0,,,70000,70000,,,600,,,,,,\n"), std::string::npos) << text;
   core::Result<TraceData> data = read_watermark_trace(path);
   ASSERT_TRUE(data.ok()) << data.status().to_string();
   ASSERT_EQ(data->statuses.size(), 2u);

@@ -9,7 +9,8 @@
 //   offset               record: its Kafka offset (empty if unknown)
 //   event_time           record: its event time, epoch ms
 //   watermark            record: the combined watermark after it; watermark: the new value;
-//                        idle/active: the combined value then; window: the watermark that fired it
+//                        idle/active: the combined value in force at the switch (before it
+//                        takes effect); window: the watermark that fired it
 //   partition_watermark  record, idle, active: the partition's own watermark after it
 //   late                 record: 1 if event_time <= the combined watermark in force at arrival
 //   dropped              record: 1 if the window operator dropped it (empty without windows)

@@ -116,6 +116,8 @@ struct TrackerEvent {
   std::int32_t partition = -1;  // for kPartitionIdle / kPartitionActive
   std::int64_t watermark = 0;   // kWatermark: the new combined value; else the partition's
   std::int64_t processing_time = 0;
+  // The combined watermark in force when it happened (for a switch: before it takes effect).
+  std::int64_t combined = kNoWatermark;
 };
 
 class WatermarkTracker {
