@@ -169,6 +169,12 @@ struct Geometry {
   double x(double arrival) const {
     return left + (x_max > x_min ? (arrival - x_min) / (x_max - x_min) : 0.5) * width;
   }
+  // Event times outside years 0000..9999 are drawn at the edge of that range: they are corrupt
+  // or placeholder values, and the clamp keeps every coordinate and tick finite and exact.
+  double y(std::int64_t t) const {
+    return y(static_cast<double>(
+        std::clamp(t, core::kMinFormattableMillis, core::kMaxFormattableMillis)));
+  }
   double y(double t) const {
     return top + height - (y_max > y_min ? (t - y_min) / (y_max - y_min) : 0.5) * height;
   }
@@ -261,6 +267,7 @@ std::string render_watermark_chart(const TraceData& trace, const ChartOptions& o
   std::int64_t lo = 0, hi = 0;
   auto include = [&](std::int64_t t) {
     if (t == kNoWatermark || t == kMaxWatermark) return;
+    t = std::clamp(t, core::kMinFormattableMillis, core::kMaxFormattableMillis);
     if (!have_y) {
       lo = hi = t;
       have_y = true;
@@ -344,6 +351,7 @@ std::string render_watermark_chart(const TraceData& trace, const ChartOptions& o
   svg += "<g id=\"y-axis\" fill=\"#333\" font-size=\"11\">\n";
   for (std::int64_t t = (floor_div(static_cast<std::int64_t>(g.y_min), y_step) + 1) * y_step;
        static_cast<double>(t) <= g.y_max; t += y_step) {
+    if (!core::is_formattable(t)) continue;  // only the padding of a clamped range lies there
     const double y = g.y(static_cast<double>(t));
     svg += "<line x1=\"" + num(g.left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(g.left + g.width) +
            "\" y2=\"" + num(y) + "\" stroke=\"#e6e6e6\"/>\n";
@@ -488,7 +496,7 @@ std::string render_watermark_chart(const TraceData& trace, const ChartOptions& o
       d += 'M';
       d += num(g.x(static_cast<double>(r.arrival)));
       d += ' ';
-      d += num(g.y(static_cast<double>(r.event_time)));
+      d += num(g.y(r.event_time));
       d += "h0";
     };
     for (const std::size_t i : plain_drawn) add_dot(i);
@@ -507,7 +515,7 @@ std::string render_watermark_chart(const TraceData& trace, const ChartOptions& o
   for (const std::size_t i : marked_drawn) {
     const TraceRecord& r = trace.records[i];
     const double x = g.x(static_cast<double>(r.arrival));
-    const double y = g.y(static_cast<double>(r.event_time));
+    const double y = g.y(r.event_time);
     if (r.late) {
       svg += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"5\"/>\n";
     }
@@ -553,7 +561,7 @@ std::string render_watermark_chart(const TraceData& trace, const ChartOptions& o
         max_x = x;
         break;
       }
-      const double y = g.y(static_cast<double>(w));
+      const double y = g.y(w);
       if (!started) {
         d = "M" + num(x) + " " + num(y);
         started = true;

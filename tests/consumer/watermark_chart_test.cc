@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -172,6 +173,40 @@ TEST(WatermarkChart, WithoutAnyWatermarkDrawsNoLine) {
   ASSERT_TRUE(has_line(out, "root svg")) << out;
   EXPECT_FALSE(has_line(out, "id watermark"));
   EXPECT_EQ(svg.find("1970"), std::string::npos);
+}
+
+TEST(WatermarkChart, ExtremeEventTimesStayOnTheChart) {
+  TraceData trace;
+  const std::int64_t times[] = {kNoWatermark + 1, -1, kT0, kMaxWatermark - 1};
+  for (std::int64_t i = 0; i < 4; ++i) {
+    trace.records.push_back(TraceRecord{i, 0, i, times[i], kNoWatermark, kNoWatermark, false,
+                                        TraceDropped::kUnknown, i});
+  }
+  trace.watermarks.push_back(TraceWatermark{2, kMaxWatermark - 7, 2});
+  const std::string svg = render_watermark_chart(trace, ChartOptions{});
+  const std::string out = parse_svg(svg);
+  ASSERT_TRUE(has_line(out, "root svg")) << out;
+  EXPECT_EQ(svg.find("nan"), std::string::npos);
+  EXPECT_EQ(svg.find("inf"), std::string::npos);
+  // Every dot lies within the drawing, whatever the time.
+  const std::size_t d = svg.find("d=\"", svg.find("class=\"partition-0\""));
+  ASSERT_NE(d, std::string::npos);
+  const std::string path = svg.substr(d + 3, svg.find('"', d + 3) - d - 3);
+  std::size_t numbers = 0;
+  for (std::size_t i = 0; i < path.size();) {
+    if (std::isdigit(static_cast<unsigned char>(path[i])) || path[i] == '-') {
+      std::size_t used = 0;
+      const double v = std::stod(path.substr(i), &used);
+      EXPECT_GE(v, 0.0) << path;
+      EXPECT_LE(v, 1200.0) << path;
+      ++numbers;
+      i += used;
+    } else {
+      ++i;
+    }
+  }
+  EXPECT_EQ(numbers, 4u * 3u) << path;           // x, y and the h0 of each of the 4 dots
+  EXPECT_EQ(svg.find(">-"), std::string::npos);  // no raw negative millis as tick labels
 }
 
 TEST(WatermarkChart, EmptyTraceSaysSo) {
