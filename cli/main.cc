@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
            install_ddl_command,
            install_broker_command,
            install_formats_command,
+           install_chart_command,
        }) {
     install(app, ctx);
   }
