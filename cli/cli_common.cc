@@ -130,7 +130,7 @@ core::Result<std::unique_ptr<kafka::EmbeddedBroker>> start_or_check_broker(
     if (!b.ok()) return b.status();
     bootstrap = (*b)->bootstrap();
     std::cerr << "tidemark: embedded broker at " << bootstrap << ", topic '" << topic
-              << "' with " << partitions << " partitions\n";
+              << "' with " << partitions << (partitions == 1 ? " partition\n" : " partitions\n");
     return std::move(*b);
   }
   core::Result<kafka::ClusterInfo> info = kafka::wait_for_broker(config, bootstrap, 5000);

@@ -52,8 +52,10 @@ int main(int argc, char** argv) {
   for (CommandInstaller install : {
            install_produce_command,
            install_consume_command,
+           install_ddl_command,
            install_broker_command,
            install_formats_command,
+           install_chart_command,
        }) {
     install(app, ctx);
   }
