@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "cli_common.h"
-#include "produce_options.h"  // write_text_file
 #include "tidemark/core/time.h"
 #include "tidemark/perf/serializer_bench.h"
 #include "tidemark/producer/csv_reader.h"

@@ -88,13 +88,17 @@ std::string spread_json(const perf::Spread& s) {
 // One tidemark run: a fresh broker (with -b embedded) and producer, the EventProducer loop.
 core::Status run_tidemark_once(ProduceSetup& setup, const ProduceFlags& f,
                                const std::atomic<bool>* stop, producer::ProducerStats& stats) {
-  std::unique_ptr<kafka::EmbeddedBroker> embedded;
-  core::Result<std::string> bootstrap = open_broker(setup, embedded, false);
-  if (!bootstrap.ok()) return bootstrap.status();
+  std::string bootstrap = setup.bootstrap;
+  core::Result<std::unique_ptr<kafka::EmbeddedBroker>> embedded = start_or_check_broker(
+      setup.config, bootstrap, setup.options.topic, setup.partitions, /*announce=*/false);
+  if (!embedded.ok()) return embedded.status();
   core::Result<std::unique_ptr<kafka::Producer>> p =
-      kafka::Producer::create(setup.config, *bootstrap);
+      kafka::Producer::create(setup.config, bootstrap);
   if (!p.ok()) return p.status();
   producer::EventProducerOptions options = setup.options;
+  TIDEMARK_RETURN_IF_ERROR(attach_idle_partition(setup, **p, options));
+  DropReport drops;
+  drops.start(setup.config, bootstrap, setup.options.topic);
   std::unique_ptr<producer::TaxiCsvSource> csv;
   if (!f.from_csv.empty()) {
     core::Result<std::unique_ptr<producer::TaxiCsvSource>> src =
@@ -113,6 +117,10 @@ core::Status run_tidemark_once(ProduceSetup& setup, const ProduceFlags& f,
   core::Status st = (*ep)->run(sink, stop, stats);
   set_interruptible_producer(nullptr);
   if (progress_shown) std::fputs("\r\033[K", stderr);
+  if (const std::string idle = idle_partition_summary(setup, f, stats); !idle.empty()) {
+    std::cerr << idle << "\n";
+  }
+  drops.finish(setup.options.topic, stats);
   return st;
 }
 
@@ -140,11 +148,12 @@ core::Status record_payloads(ProduceSetup& setup, const ProduceFlags& f,
 
 core::Status run_baseline_once(ProduceSetup& setup, const std::vector<kafka::PlainRecord>& records,
                                producer::ProducerStats& stats) {
-  std::unique_ptr<kafka::EmbeddedBroker> embedded;
-  core::Result<std::string> bootstrap = open_broker(setup, embedded, false);
-  if (!bootstrap.ok()) return bootstrap.status();
+  std::string bootstrap = setup.bootstrap;
+  core::Result<std::unique_ptr<kafka::EmbeddedBroker>> embedded = start_or_check_broker(
+      setup.config, bootstrap, setup.options.topic, setup.partitions, /*announce=*/false);
+  if (!embedded.ok()) return embedded.status();
   core::Result<kafka::PlainLoopResult> r =
-      kafka::run_plain_produce_loop(setup.config, *bootstrap, setup.options.topic, records);
+      kafka::run_plain_produce_loop(setup.config, bootstrap, setup.options.topic, records);
   if (!r.ok()) return r.status();
   stats = stats_of(*r);
   return {};
@@ -173,6 +182,11 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
     if (o.rate > 0) {
       return report_error(core::invalid_argument("--baseline measures throughput: drop " +
                                                  rate_flag_name(ProduceCommand::kPerfProduce)));
+    }
+    if (setup.idle) {
+      return report_error(core::invalid_argument(
+          "--baseline replays the records without a partitioner of its own: drop "
+          "--idle-partition"));
     }
     if (!o.count && f.from_csv.empty()) {
       return report_error(core::invalid_argument(
@@ -255,6 +269,11 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
                                              : run_baseline_once(setup, *x.records, stats);
       const double cpu_ms = (process_cpu_seconds() - cpu_before) * 1000.0;
       if (!st.ok() && x.records != nullptr) st = st.with_context("the plain librdkafka loop");
+      // A run that could not start (no broker, a topic that does not fit the flags) has no
+      // perf-test line to print.
+      if (!st.ok() && stats.sent == 0 && !stats.interrupted && !stop_requested()) {
+        return report_error(st);
+      }
       if (labelled) std::cout << "# run " << of << ": " << x.label << "\n";
       std::cout << stats.summary_line() << "\n";
       if (labelled) {
@@ -331,9 +350,7 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
               ",\"ratio_to_plain_records\":" + spread_json(ratios_to(2));
     }
     json += "}\n";
-    if (core::Status w = write_text_file(f.stats_json, json, "--stats-json"); !w.ok()) {
-      return report_error(w);
-    }
+    if (core::Status w = write_stats_json(setup, f, json); !w.ok()) return report_error(w);
   }
   return any_failed ? kExitFailure : kExitOk;
 }

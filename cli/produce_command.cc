@@ -22,20 +22,30 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   if (!prepared.ok()) return report_error(prepared.status());
   ProduceSetup& setup = *prepared;
   producer::EventProducerOptions& o = setup.options;
+  const std::string topic = o.topic;  // o is moved into the EventProducer
 
   // ---- Kafka ----
   std::unique_ptr<kafka::EmbeddedBroker> embedded;
   std::unique_ptr<kafka::Producer> kafka_producer;
+  DropReport drops;
   tune_allocator_for_producing();
   const std::atomic<bool>* stop = install_stop_signals();
   if (!f.dry_run) {
-    core::Result<std::string> bootstrap = open_broker(setup, embedded, true);
-    if (!bootstrap.ok()) return report_error(bootstrap.status());
+    std::string bootstrap = setup.bootstrap;
+    core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b =
+        start_or_check_broker(setup.config, bootstrap, topic, setup.partitions);
+    if (!b.ok()) return report_error(b.status());
+    embedded = std::move(*b);
     core::Result<std::unique_ptr<kafka::Producer>> p =
-        kafka::Producer::create(setup.config, *bootstrap);
+        kafka::Producer::create(setup.config, bootstrap);
     if (!p.ok()) return report_error(p.status());
     kafka_producer = std::move(*p);
     set_interruptible_producer(kafka_producer.get());
+    if (core::Status st = attach_idle_partition(setup, *kafka_producer, o); !st.ok()) {
+      return report_error(st);
+    }
+    // Low watermark offsets before the run, to report what the broker drops during it.
+    drops.start(setup.config, bootstrap, topic);
   }
 
   bool progress_shown = false;
@@ -78,16 +88,17 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
               << " bad rows skipped\n";
     for (const std::string& e : cs.first_errors) std::cerr << "  skipped: " << e << "\n";
   }
+  if (const std::string idle = idle_partition_summary(setup, f, stats); !idle.empty()) {
+    std::cerr << idle << "\n";
+  }
+  drops.finish(topic, stats);
   if (stats.failed > 0) {
     std::cerr << "tidemark: error: " << stats.failed << " record(s) not delivered"
               << (stats.first_errors.empty() ? "" : "; first errors:") << "\n";
     for (const std::string& e : stats.first_errors) std::cerr << "  " << e << "\n";
   }
-  if (!f.stats_json.empty()) {
-    if (core::Status w = write_text_file(f.stats_json, stats.to_json() + "\n", "--stats-json");
-        !w.ok()) {
-      return report_error(w);
-    }
+  if (core::Status w = write_stats_json(setup, f, stats.to_json() + "\n"); !w.ok()) {
+    return report_error(w);
   }
   if (stats.interrupted) {
     std::cerr << "tidemark: interrupted\n";
@@ -113,6 +124,15 @@ void install_produce_command(CLI::App& app, Context& ctx) {
       "--dry-run writes JSON formats one event per line and binary formats (protobuf, thrift) "
       "base64-encoded, one per line.\n"
       "Manifest partitions come from the delivery reports; lines are in delivery order.\n"
+      "--idle-partition P --idle-after D: once a record with event time >= start + D is sent, "
+      "P gets nothing more; every seq is still produced (keyed records of P's keys go to other "
+      "partitions with the header tidemark-redirected-from: P). Pair it with Flink's idle "
+      "timeout (tidemark ddl --idle-timeout).\n"
+      "When the broker drops records of this run from the start of a partition (the embedded "
+      "broker keeps 5 MiB or 100,000 batches per partition), the summary says how many and "
+      "where.\n"
+      "--no-headers sends none of tidemark's headers (as kcat does); consumers then need --format "
+      "and --event.\n"
       "Measure throughput against a plain librdkafka loop with `tidemark perf produce`.\n"
       "Exit codes: 0 done, 1 a delivery failed or a runtime error, 2 bad flags, 130 Ctrl-C or "
       "SIGTERM (in-flight records are flushed first).");

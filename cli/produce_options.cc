@@ -4,9 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <random>
 
@@ -212,6 +214,25 @@ core::Result<ProduceSetup> prepare_produce(const Context& ctx, const ProduceFlag
   if (core::Status st = producer::validate(o.disorder); !st.ok()) {
     return core::invalid_argument(st.message());
   }
+  if (given("--idle-partition") != given("--idle-after")) {
+    return core::invalid_argument(given("--idle-partition")
+                                      ? "--idle-partition needs --idle-after D"
+                                      : "--idle-after needs --idle-partition P");
+  }
+  if (given("--idle-partition")) {
+    core::Result<std::uint64_t> p = parse_u64_flag("--idle-partition", f.idle_partition);
+    if (!p.ok()) return p.status();
+    if (*p >= static_cast<std::uint64_t>(kafka::EmbeddedBroker::kMaxPartitions)) {
+      return bad_flag("--idle-partition", f.idle_partition, "no such partition");
+    }
+    core::Result<std::int64_t> d = core::parse_duration(f.idle_after);
+    if (!d.ok()) return d.status().with_context("--idle-after");
+    if (f.dry_run) {
+      return core::invalid_argument(
+          "--idle-partition needs Kafka: partitions are the broker's (drop --dry-run)");
+    }
+    setup.idle = producer::IdlePartition{static_cast<std::int32_t>(*p), *d, 0, {}};
+  }
 
   // ---- inputs and outputs ----
   if (given("--on-bad-row") && !given("--from-csv")) {
@@ -226,7 +247,10 @@ core::Result<ProduceSetup> prepare_produce(const Context& ctx, const ProduceFlag
     setup.csv_options.on_bad_row = *policy;
     core::Result<std::unique_ptr<producer::TaxiCsvSource>> src =
         producer::TaxiCsvSource::open(f.from_csv, setup.csv_options);
-    if (!src.ok()) return src.status().with_context("--from-csv");
+    if (!src.ok()) {
+      // A file that cannot be opened or has no green-taxi header is a bad flag value.
+      return core::invalid_argument("--from-csv: " + src.status().message());
+    }
     setup.csv_source = std::move(*src);
     o.csv_source = setup.csv_source.get();
   }
@@ -257,63 +281,130 @@ core::Result<ProduceSetup> prepare_produce(const Context& ctx, const ProduceFlag
 
   if (!f.dry_run) {
     kafka::Config& config = setup.config;
-    if (given("-F")) {
-      if (core::Status st = config.load_properties_file(f.properties_file); !st.ok()) {
-        return st.code() == core::StatusCode::kInvalidArgument
-                   ? st
-                   : core::invalid_argument("-F: " + st.message());
-      }
-    }
-    for (const std::string& x : f.x_options) {
-      TIDEMARK_RETURN_IF_ERROR(config.apply_x_option(x));
-    }
+    TIDEMARK_RETURN_IF_ERROR(
+        apply_kafka_flags(config, given("-F") ? &f.properties_file : nullptr, f.x_options));
     if (given("--compression")) {
       TIDEMARK_RETURN_IF_ERROR(config.set_override("compression.type", f.compression, "-z"));
     }
-    setup.bootstrap = f.bootstrap;
-    if (setup.bootstrap.empty() && !config.get("bootstrap.servers")) {
-      setup.bootstrap = "localhost:9092";
-    }
+    setup.bootstrap = bootstrap_or_default(f.bootstrap, config);
   }
 
   // Everything validated: open files.
-  if (given("--manifest")) {
-    setup.manifest.reset(std::fopen(f.manifest.c_str(), "w"));
-    if (!setup.manifest) {
-      return core::Status(core::StatusCode::kIo,
-                          "--manifest " + core::quoted(f.manifest) + ": cannot create the file");
+  auto create = [](const std::string& path, std::string_view flag) -> core::Result<FilePtr> {
+    FilePtr file(std::fopen(path.c_str(), "w"));
+    if (!file) {
+      return core::invalid_argument(std::string(flag) + " " + core::quoted(path) +
+                                    ": cannot create the file (" + std::strerror(errno) + ")");
     }
+    return file;
+  };
+  if (given("--manifest")) {
+    core::Result<FilePtr> m = create(f.manifest, "--manifest");
+    if (!m.ok()) return m.status();
+    setup.manifest = std::move(*m);
     o.manifest = setup.manifest.get();
+  }
+  // Created now, written at the end: a path that cannot be written fails before the run.
+  if (given("--stats-json")) {
+    core::Result<FilePtr> st = create(f.stats_json, "--stats-json");
+    if (!st.ok()) return st.status();
+    setup.stats_json = std::move(*st);
   }
   if (given("--csv-out")) {
     core::Result<std::unique_ptr<producer::TaxiCsvWriter>> w =
         producer::TaxiCsvWriter::create(f.csv_out);
-    if (!w.ok()) return w.status().with_context("--csv-out");
+    if (!w.ok()) return core::invalid_argument("--csv-out: " + w.status().message());
     setup.csv_writer = std::move(*w);
   }
   return setup;
 }
 
-core::Result<std::string> open_broker(const ProduceSetup& setup,
-                                      std::unique_ptr<kafka::EmbeddedBroker>& embedded,
-                                      bool announce) {
+core::Status attach_idle_partition(const ProduceSetup& setup, kafka::Producer& producer,
+                                   producer::EventProducerOptions& options) {
+  if (!setup.idle) return {};
   const std::string& topic = setup.options.topic;
-  if (setup.bootstrap == "embedded") {
-    kafka::EmbeddedBrokerOptions bo;
-    bo.topics.push_back({topic, setup.partitions});
-    core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b = kafka::EmbeddedBroker::start(bo);
-    if (!b.ok()) return b.status();
-    embedded = std::move(*b);
-    if (announce) {
-      std::cerr << "tidemark: embedded broker at " << embedded->bootstrap() << ", topic '" << topic
-                << "' with " << setup.partitions << " partitions\n";
-    }
-    return embedded->bootstrap();
+  // The partition count decides which partitions can take P's records; asking for it is what
+  // producing does first (a broker that creates topics on first use creates it now).
+  core::Result<std::int32_t> count = producer.partition_count(topic, 10000);
+  if (!count.ok()) return count.status().with_context("--idle-partition");
+  if (*count < 2) {
+    return core::invalid_argument(
+        "--idle-partition: topic '" + topic +
+        "' has 1 partition, so nothing could take its records (use a topic with more, e.g. -b "
+        "embedded --partitions 4)");
   }
-  core::Result<kafka::ClusterInfo> info =
-      kafka::wait_for_broker(setup.config, setup.bootstrap, 5000);
-  if (!info.ok()) return info.status();
-  return setup.bootstrap;
+  producer::IdlePartition idle = *setup.idle;
+  if (idle.partition >= *count) {
+    return bad_flag("--idle-partition", std::to_string(idle.partition),
+                    "topic '" + topic + "' has partitions 0.." + std::to_string(*count - 1));
+  }
+  idle.partition_count = *count;
+  kafka::Producer* kp = &producer;
+  const std::int32_t n = *count;
+  idle.partition_of = [kp, topic, n](std::optional<std::string_view> key) {
+    return kp->partition_for_key(topic, key, n);
+  };
+  options.idle = std::move(idle);
+  return {};
+}
+
+std::string idle_partition_summary(const ProduceSetup& setup, const ProduceFlags& f,
+                                   const producer::ProducerStats& stats) {
+  if (!setup.idle || !stats.idle_at_ms) return "";
+  std::string s = "idle partition " + std::to_string(setup.idle->partition) + ": " +
+                  (stats.idle_reached ? "nothing written from event time "
+                                      : "the run ended before event time ") +
+                  core::format_iso8601(*stats.idle_at_ms) + " (--idle-after " + f.idle_after + ")";
+  if (stats.idle_reached) {
+    s += "; " + std::to_string(stats.idle_redirected) +
+         " keyed record(s) of its keys went to other partitions";
+    s += setup.options.tidemark_headers ? " (header tidemark-redirected-from)"
+                                        : " (--no-headers: see the manifest's redirected_from)";
+  }
+  return s;
+}
+
+void DropReport::start(const kafka::Config& config, const std::string& bootstrap,
+                       const std::string& topic) {
+  check_.reset();
+  core::Result<std::unique_ptr<kafka::AdminClient>> a =
+      kafka::AdminClient::create(config, bootstrap);
+  if (!a.ok()) return;
+  admin_ = std::move(*a);
+  core::Result<producer::RetentionCheck> rc = producer::RetentionCheck::start(*admin_, topic, 5000);
+  if (rc.ok()) {
+    check_.emplace(std::move(*rc));
+  } else {
+    std::cerr << "tidemark: note: cannot read the partitions' log start offsets, so records the "
+                 "broker drops will not be reported: "
+              << rc.status().message() << "\n";
+  }
+}
+
+void DropReport::finish(const std::string& topic, producer::ProducerStats& stats) {
+  if (!check_ || stats.acked == 0) return;
+  core::Result<std::vector<producer::PartitionDrop>> drops =
+      check_->finish(*admin_, stats.acked_by_partition, 5000);
+  if (!drops.ok()) {
+    std::cerr << "tidemark: note: cannot check whether the broker dropped records: "
+              << drops.status().message() << "\n";
+  } else if (!drops->empty()) {
+    for (const producer::PartitionDrop& d : *drops) {
+      stats.dropped_by_broker.emplace_back(d.partition, d.dropped());
+    }
+    std::cerr << "tidemark: warning: " << producer::describe_drops(topic, *drops) << "\n";
+  }
+}
+
+core::Status write_stats_json(ProduceSetup& setup, const ProduceFlags& f, const std::string& text) {
+  if (!setup.stats_json) return {};
+  std::FILE* out = setup.stats_json.release();
+  const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+  const bool closed = std::fclose(out) == 0;
+  if (!written || !closed) {
+    return {core::StatusCode::kIo, "--stats-json " + core::quoted(f.stats_json) + ": cannot write"};
+  }
+  return {};
 }
 
 void tune_allocator_for_producing() {
@@ -356,17 +447,6 @@ std::function<void(const producer::ProducerProgress&)> progress_printer(bool& sh
     std::fflush(stderr);
     shown = true;
   };
-}
-
-core::Status write_text_file(const std::string& path, const std::string& text,
-                             std::string_view flag) {
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  bool ok = out != nullptr && std::fwrite(text.data(), 1, text.size(), out) == text.size();
-  if (out != nullptr) ok = std::fclose(out) == 0 && ok;
-  if (!ok) {
-    return {core::StatusCode::kIo, std::string(flag) + " " + core::quoted(path) + ": cannot write"};
-  }
-  return {};
 }
 
 void add_produce_options(CLI::App& cmd_ref, ProduceFlags& f, ProduceCommand which) {
@@ -412,7 +492,8 @@ void add_produce_options(CLI::App& cmd_ref, ProduceFlags& f, ProduceCommand whic
   cmd->add_option("-H,--header", flags->headers, "Extra record header NAME=VALUE (repeatable)");
   cmd->add_flag("--no-headers", flags->no_headers,
                 "Send no tidemark headers (content-type, tidemark-event-type, tidemark-seq, "
-                "tidemark-delay-ms), as kcat and the lab's Python producer: about twice the "
+                "tidemark-delay-ms, tidemark-redirected-from), as kcat and the lab's Python "
+                "producer: about twice the "
                 "records/s with librdkafka 2.0.2; consumers must then be given --format and "
                 "--event. -H headers are still sent");
   cmd->add_option("--out-of-order", flags->out_of_order,
@@ -420,6 +501,12 @@ void add_produce_options(CLI::App& cmd_ref, ProduceFlags& f, ProduceCommand whic
   cmd->add_option("--late-fraction", flags->late_fraction,
                   "Fraction of events late by design (0.05 or 5%; needs --late-by)");
   cmd->add_option("--late-by", flags->late_by, "How late those are: MIN..MAX (e.g. 30s..2m)");
+  cmd->add_option("--idle-partition", flags->idle_partition,
+                  "Partition P goes quiet after --idle-after D, so a Flink watermark (the minimum "
+                  "over partitions) stalls until P is idle; its records go to the others");
+  cmd->add_option("--idle-after", flags->idle_after,
+                  "With --idle-partition: event time after the stream's start (the simulated "
+                  "--start, or the run's start with the wall clock) from which P gets nothing");
   if (perf) {
     cmd->add_option("-X,--producer-props", flags->x_options,
                     "librdkafka property key=value (repeatable; --producer-props as "
@@ -429,7 +516,7 @@ void add_produce_options(CLI::App& cmd_ref, ProduceFlags& f, ProduceCommand whic
   } else {
     cmd->add_option("--manifest", flags->manifest,
                     "Write one JSON line per delivered event (seq, key, partition, event_time, "
-                    "emitted_at, delay_ms)");
+                    "emitted_at, delay_ms; redirected_from with --idle-partition)");
     cmd->add_option("-X", flags->x_options, "librdkafka property key=value (repeatable)");
     cmd->add_option("-F", flags->properties_file, "Java-style client properties file");
   }
@@ -448,8 +535,10 @@ void add_produce_options(CLI::App& cmd_ref, ProduceFlags& f, ProduceCommand whic
   cmd->add_option("--partitions", flags->partitions,
                   "With -b embedded: partitions of the topic (default 4)");
   cmd->add_option("--stats-json", flags->stats_json,
-                  perf ? "Write every run's results as JSON"
-                       : "Write the summary as JSON (counts, rate, latencies, fingerprint, seed)");
+                  perf ? "Write every run's results as JSON (each run's summary as `tidemark "
+                         "produce --stats-json` writes it, medians and ratios)"
+                       : "Write the summary as JSON (counts, rate, latencies, fingerprint, seed, "
+                         "acked records per partition, records the broker dropped)");
   if (!perf) {
     cmd->add_flag("--dry-run", flags->dry_run,
                   "No Kafka: write the serialized events to stdout, one per line (JSON formats "

@@ -1,8 +1,9 @@
 // What `tidemark produce` and `tidemark perf produce` share, written once: the flags and their
-// help, their validation into producer::EventProducerOptions and a kafka::Config, the broker
-// set-up (-b embedded or a cluster that answers), Ctrl-C handling and the live progress line.
-// produce_command.cc and perf_command.cc only add what differs (dry-run sinks and the summary;
-// repetitions, the baseline and perf-test output).
+// help, their validation into producer::EventProducerOptions and a kafka::Config (files opened
+// before the run, so an unwritable path is a usage error), the idle partition, the report of
+// records the broker dropped, Ctrl-C handling and the live progress line. The broker set-up is
+// cli_common's start_or_check_broker. produce_command.cc and perf_command.cc only add what
+// differs (dry-run sinks and the summary; repetitions, the baseline and perf-test output).
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,7 @@
 #include "tidemark/kafka/producer.h"
 #include "tidemark/producer/csv_reader.h"
 #include "tidemark/producer/event_producer.h"
+#include "tidemark/producer/retention_check.h"
 
 namespace tidemark::cli {
 
@@ -43,6 +45,8 @@ struct ProduceFlags {
   std::string out_of_order;
   std::string late_fraction;
   std::string late_by;
+  std::string idle_partition;
+  std::string idle_after;
   std::string manifest;
   std::vector<std::string> x_options;
   std::string properties_file;
@@ -77,7 +81,8 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 // The flags, validated, with the files they name open.
 struct ProduceSetup {
-  // Everything the EventProducer needs (csv_source and manifest point at the members below).
+  // Everything the EventProducer needs (csv_source and manifest point at the members below;
+  // options.idle is set per producer by attach_idle_partition).
   producer::EventProducerOptions options;
   kafka::Config config{kafka::ClientRole::kProducer};
   // The -b value: "embedded", a server list, or empty when -F/-X give bootstrap.servers or with
@@ -88,23 +93,54 @@ struct ProduceSetup {
   // The simulated clock's start, when the clock is simulated and --start was not given (printed
   // so the run can be repeated).
   std::optional<std::int64_t> unannounced_start_ms;
+  // --idle-partition P --idle-after D: partition and delay; partition_count and partition_of
+  // come from the producer (attach_idle_partition).
+  std::optional<producer::IdlePartition> idle;
   std::unique_ptr<producer::TaxiCsvSource> csv_source;
   producer::TaxiCsvOptions csv_options;  // to reopen csv_source for another run
   std::unique_ptr<producer::TaxiCsvWriter> csv_writer;
   FilePtr manifest;
+  // --stats-json, created before the run (written at the end with write_stats_json).
+  FilePtr stats_json;
 };
 
 // Validates every flag and opens the files. Errors: kInvalidArgument naming the flag and value
-// (exit 2), or the status of a file that cannot be opened (--from-csv, --manifest, --csv-out).
+// (exit 2), including files that cannot be opened or created (--from-csv, --manifest,
+// --stats-json, --csv-out).
 core::Result<ProduceSetup> prepare_produce(const Context& ctx, const ProduceFlags& flags,
                                            const CLI::App& cmd, ProduceCommand which);
 
-// With setup.bootstrap "embedded": starts a broker inside this process with the topic
-// (setup.partitions) and, when `announce`, says so on stderr; `embedded` receives it. Otherwise
-// waits up to 5 s for the cluster to answer. Returns the bootstrap servers to connect to.
-core::Result<std::string> open_broker(const ProduceSetup& setup,
-                                      std::unique_ptr<kafka::EmbeddedBroker>& embedded,
-                                      bool announce);
+// With setup.idle: asks `producer` for the topic's partition count (a broker that creates topics
+// on first use creates it now), checks P against it, and sets options.idle with a partitioner
+// that is `producer`'s (which must outlive the run). Nothing without setup.idle. Errors:
+// kInvalidArgument naming --idle-partition (P too large, a topic of one partition), or the
+// metadata error.
+core::Status attach_idle_partition(const ProduceSetup& setup, kafka::Producer& producer,
+                                   producer::EventProducerOptions& options);
+
+// The summary line of the idle partition ("idle partition P: nothing written from event time
+// ..."); empty without --idle-partition or when the run sent nothing.
+std::string idle_partition_summary(const ProduceSetup& setup, const ProduceFlags& flags,
+                                   const producer::ProducerStats& stats);
+
+// The report of records the broker dropped during a run (producer::RetentionCheck): start()
+// reads the low watermark offsets before the run; finish() reads them again, fills
+// stats.dropped_by_broker and warns on stderr. When the offsets cannot be read it says so on
+// stderr once and reports nothing (a run is never failed for it).
+class DropReport {
+ public:
+  void start(const kafka::Config& config, const std::string& bootstrap, const std::string& topic);
+  void finish(const std::string& topic, producer::ProducerStats& stats);
+
+ private:
+  std::unique_ptr<kafka::AdminClient> admin_;
+  std::optional<producer::RetentionCheck> check_;
+};
+
+// Writes `text` into the --stats-json file opened by prepare_produce and closes it (nothing when
+// none was given). Errors: kIo naming the flag and the path.
+core::Status write_stats_json(ProduceSetup& setup, const ProduceFlags& flags,
+                              const std::string& text);
 
 // Tunes glibc's allocator for producing millions of short-lived records: librdkafka allocates
 // every message (and each header) on send and frees it after its delivery report, in batches of
@@ -122,9 +158,5 @@ bool stop_requested();
 // The live progress line on stderr when it is a terminal (an empty function otherwise). `shown`
 // becomes true once something was printed, so the caller can end the line.
 std::function<void(const producer::ProducerProgress&)> progress_printer(bool& shown);
-
-// Writes `text` to `path`. Errors: kIo naming `flag` and the path.
-core::Status write_text_file(const std::string& path, const std::string& text,
-                             std::string_view flag);
 
 }  // namespace tidemark::cli

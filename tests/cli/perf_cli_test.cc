@@ -117,6 +117,41 @@ TEST(PerfProduceCli, EveryRunRereadsTheCsvFile) {
   EXPECT_EQ(perf_lines, 6u) << r.out;
 }
 
+// The produce flags and checks are shared with `tidemark produce` (cli/produce_options.cc): the
+// idle partition, the report of records the broker dropped and the summary's JSON fields are
+// there in every perf run too.
+TEST(PerfProduceCli, IdlePartitionAndBrokerDropsAreReportedPerRun) {
+  const std::string stats = temp_path("idle.json");
+  std::remove(stats.c_str());
+  auto idle = run_tidemark(
+      "perf produce -t idle --partitions 3 -c 3000 --clock simulated --start "
+      "2026-01-01T00:00:00Z --seed 4 --idle-partition 2 --idle-after 1s --stats-json " +
+      stats);
+  ASSERT_EQ(idle.exit_code, 0) << idle.out;
+  EXPECT_NE(idle.out.find("idle partition 2: nothing written from event time "
+                          "2026-01-01T00:00:01.000Z"),
+            std::string::npos)
+      << idle.out;
+  {
+    std::ifstream in(stats);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    ASSERT_EQ(j["runs"].size(), 1u);
+    EXPECT_EQ(j["runs"][0]["stats"]["idle_partition"]["reached"], true) << j.dump();
+    EXPECT_EQ(j["runs"][0]["stats"]["acked"], 3000);
+  }
+
+  // ~11 MB of web events into one partition of the embedded broker, which keeps 5 MiB.
+  std::remove(stats.c_str());
+  auto full = run_tidemark(
+      "perf produce -t full --partitions 1 --event web -c 30000 --seed 2 --stats-json " + stats);
+  ASSERT_EQ(full.exit_code, 0) << full.out;
+  EXPECT_NE(full.out.find("tidemark: warning: the broker dropped "), std::string::npos) << full.out;
+  std::ifstream in(stats);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  ASSERT_TRUE(j["runs"][0]["stats"].contains("dropped_by_broker")) << j.dump();
+  EXPECT_GT(j["runs"][0]["stats"]["dropped_by_broker"]["0"].get<std::int64_t>(), 10000);
+}
+
 struct BadFlag {
   const char* args;
   const char* named;  // what the message must name
@@ -141,7 +176,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{"-t t --baseline --duration 1s", "--duration"}, BadFlag{"-c 10", "-t/--topic"},
         BadFlag{"-t t --event clicks", "--event"}, BadFlag{"-t t --format yaml", "--format"},
         BadFlag{"-t t --producer-props nonsense", "nonsense"},
-        BadFlag{"-t t --dry-run", "--dry-run"}, BadFlag{"-t t --manifest m.jsonl", "--manifest"}));
+        BadFlag{"-t t --dry-run", "--dry-run"}, BadFlag{"-t t --manifest m.jsonl", "--manifest"},
+        BadFlag{"-t t --idle-partition x --idle-after 1s", "--idle-partition 'x'"},
+        BadFlag{"-t t --idle-partition 1", "--idle-after"},
+        BadFlag{"-t t --idle-partition 1 --idle-after soon", "--idle-after"},
+        BadFlag{"-t t --partitions 2 --idle-partition 5 --idle-after 1s", "--idle-partition '5'"},
+        BadFlag{"-t t --baseline --idle-partition 1 --idle-after 1s", "--idle-partition"},
+        BadFlag{"-t t --stats-json /nonexistent/s.json", "--stats-json '/nonexistent/s.json'"},
+        BadFlag{"-t t --event taxi --from-csv /nonexistent.csv", "--from-csv"},
+        BadFlag{"-t t -X linger.ms=soon", "soon"}, BadFlag{"-t t -z rar", "rar"},
+        BadFlag{"-t t -F /nonexistent.properties", "/nonexistent.properties"}));
 
 TEST(PerfCli, NeedsASubcommand) {
   auto r = run_tidemark("perf");
