@@ -129,6 +129,15 @@ struct Consumer::Impl {
   // Client-level errors from error_cb, served on the polling thread, handed out by poll().
   std::deque<PollEvent> pending;
 
+  // Restarting a parked fetcher (assign mode; see restart_parked_fetcher()).
+  std::int64_t queued_min_messages = 100000;     // queued.min.messages
+  std::int64_t queued_max_bytes = 65536 * 1024;  // queued.max.messages.kbytes
+  bool fetcher_may_be_parked = false;
+  std::uint64_t fetch_restarts = 0;
+  // The next offset to read of each assigned partition (index: partition id), -1 when unknown
+  // (a logical start before the first record).
+  std::vector<std::int64_t> next_offset;
+
   std::function<void(const RebalanceEvent&)> on_rebalance;
   std::vector<std::int32_t> rebalance_partitions;
 
@@ -161,6 +170,14 @@ struct Consumer::Impl {
                            rd_kafka_topic_partition_list_t* partitions, void* opaque) noexcept;
 
   void to_event(rd_kafka_message_t* m);
+  void note_queue_after_batch(std::size_t popped);
+  void restart_parked_fetcher();
+  void set_next_offset(std::int32_t partition, std::int64_t offset) {
+    if (partition < 0) return;
+    const auto i = static_cast<std::size_t>(partition);
+    if (i >= next_offset.size()) next_offset.resize(i + 1, -1);
+    next_offset[i] = offset;
+  }
   Result<OffsetForTimeAnswer> scan(std::int32_t partition, std::int64_t timestamp_ms,
                                    std::int64_t low, std::int64_t high, Clock::time_point deadline,
                                    int timeout_ms);
@@ -275,6 +292,7 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
   event.offset = m->offset;
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
     event.kind = PollEventKind::kPartitionEnd;
+    if (mode == Mode::kAssign && m->offset >= 0) set_next_offset(m->partition, m->offset);
     return;
   }
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -297,6 +315,7 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
     return;
   }
   event.kind = PollEventKind::kMessage;
+  if (mode == Mode::kAssign) set_next_offset(m->partition, m->offset + 1);
   ConsumedMessage& msg = event.message;
   msg.topic = topic;
   msg.partition = m->partition;
@@ -337,6 +356,48 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
   msg.headers = headers;
 }
 
+// librdkafka 2.0.2's fetcher stops fetching a partition while the queue it feeds holds
+// queued.min.messages records or queued.max.messages.kbytes of payload, and then looks again only
+// when something wakes its broker thread, at the latest after a hard-coded second (later versions
+// made this fetch.queue.backoff.ms). Whenever the application is slower than the fetcher (decoding,
+// writing JSON Lines) the queue fills, and reading stalls for a second each time: a 1M-record
+// replay ran at a fifth of its speed. So: when a batch shows that the queue was at a threshold,
+// the fetcher may be parked; once the application has emptied the queue, restart_parked_fetcher()
+// wakes it with a seek of every assigned partition to the offset it would fetch next anyway (the
+// next offset after the last record handed out). A seek to the current position loses and repeats
+// nothing: librdkafka discards what a fetch in flight returns for the old position, and the queue
+// is empty.
+void Consumer::Impl::note_queue_after_batch(std::size_t popped) {
+  if (popped == 0 || fetcher_may_be_parked) return;
+  const auto queued = static_cast<std::int64_t>(rd_kafka_queue_length(queue) + popped);
+  if (queued >= queued_min_messages) {
+    fetcher_may_be_parked = true;
+    return;
+  }
+  // The byte threshold, estimated from this batch's payload sizes.
+  std::int64_t bytes = 0;
+  for (std::size_t i = 0; i < popped; ++i) bytes += static_cast<std::int64_t>(batch[i]->len);
+  if (bytes / static_cast<std::int64_t>(popped) * queued >= queued_max_bytes) {
+    fetcher_may_be_parked = true;
+  }
+}
+
+void Consumer::Impl::restart_parked_fetcher() {
+  fetcher_may_be_parked = false;
+  ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(assigned.size())));
+  for (std::int32_t p : assigned) {
+    const auto i = static_cast<std::size_t>(p);
+    if (i >= next_offset.size() || next_offset[i] < 0) continue;
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = next_offset[i];
+  }
+  if (list->cnt == 0) return;
+  if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk, list.get(), 0)) {
+    rd_kafka_error_destroy(e);  // best effort: the fetcher then wakes by itself within a second
+    return;
+  }
+  ++fetch_restarts;
+}
+
 Consumer::Consumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Consumer::~Consumer() = default;
@@ -364,6 +425,17 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const Config& config, std::st
   impl->group = options.group.empty() ? configured_group : options.group;
   impl->options = options;
   impl->batch.resize(static_cast<std::size_t>(options.batch_size));
+  auto configured_int = [&effective](const char* key, std::int64_t fallback) {
+    const std::optional<std::string> v = effective.get(key);
+    if (!v) return fallback;
+    try {
+      return static_cast<std::int64_t>(std::stoll(*v));
+    } catch (...) {
+      return fallback;  // librdkafka rejects it when the client is created
+    }
+  };
+  impl->queued_min_messages = configured_int("queued.min.messages", 100000);
+  impl->queued_max_bytes = configured_int("queued.max.messages.kbytes", 65536) * 1024;
 
   // What the Consumer itself depends on (see the header): these win over the configuration.
   if (!impl->group.empty()) TIDEMARK_RETURN_IF_ERROR(conf_set(c, "group.id", impl->group));
@@ -436,6 +508,7 @@ Status Consumer::assign(std::string_view topic, std::span<const PartitionOffset>
     }
     im.assigned.insert(std::upper_bound(im.assigned.begin(), im.assigned.end(), s.partition),
                        s.partition);
+    im.set_next_offset(s.partition, s.offset >= 0 ? s.offset : -1);
   }
   return Status();
 }
@@ -492,6 +565,11 @@ const PollEvent& Consumer::poll(int timeout_ms) {
     im.current = nullptr;
   }
   im.event.kind = PollEventKind::kNone;
+  // The common case first, without reading the clock: a record of the batch in hand.
+  if (im.pending.empty() && im.batch_next < im.batch_count) {
+    im.to_event(im.batch[im.batch_next++]);
+    return im.event;
+  }
   const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
   for (;;) {
     if (!im.pending.empty()) {
@@ -508,11 +586,24 @@ const PollEvent& Consumer::poll(int timeout_ms) {
       case Impl::Mode::kAssign: {
         rd_kafka_poll(im.rk, 0);  // error_cb
         if (!im.pending.empty()) continue;
-        const ssize_t n =
-            rd_kafka_consume_batch_queue(im.queue, slice, im.batch.data(), im.batch.size());
+        // rd_kafka_consume_batch_queue() waits for a full batch until its timeout: with records
+        // queued take what is there at once; with none wait for the first, then take the rest.
+        ssize_t n = 0;
+        if (rd_kafka_queue_length(im.queue) > 0) {
+          n = rd_kafka_consume_batch_queue(im.queue, 0, im.batch.data(), im.batch.size());
+        } else {
+          if (im.fetcher_may_be_parked) im.restart_parked_fetcher();
+          if (rd_kafka_message_t* first = rd_kafka_consume_queue(im.queue, slice)) {
+            im.batch[0] = first;
+            const ssize_t more =
+                rd_kafka_consume_batch_queue(im.queue, 0, im.batch.data() + 1, im.batch.size() - 1);
+            n = 1 + std::max<ssize_t>(0, more);
+          }
+        }
         if (n > 0) {
           im.batch_count = static_cast<std::size_t>(n);
           im.batch_next = 0;
+          im.note_queue_after_batch(im.batch_count);
           continue;
         }
         break;
@@ -795,6 +886,8 @@ Status Consumer::close() {
 void Consumer::interrupt() noexcept { impl_->interrupted.store(true, std::memory_order_relaxed); }
 
 const std::string& Consumer::group() const noexcept { return impl_->group; }
+
+std::uint64_t Consumer::fetch_restarts() const noexcept { return impl_->fetch_restarts; }
 
 const std::string& Consumer::bootstrap() const noexcept { return impl_->bootstrap; }
 

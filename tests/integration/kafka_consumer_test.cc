@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <set>
@@ -138,6 +139,42 @@ TEST_F(KafkaConsumerTest, ConcreteStartsAndPartitionEnds) {
   EXPECT_EQ(got.ends.at(1), 0);  // an empty partition ends at once
   ASSERT_TRUE(c->unassign(std::vector<std::int32_t>{1}).ok());
   EXPECT_EQ(c->assignment(), (std::vector<std::int32_t>{0}));
+}
+
+// librdkafka 2.0.2 stops fetching while its queue holds queued.min.messages records and looks
+// again only after a second; the Consumer wakes it as soon as the queue is empty. Every record
+// still comes exactly once and in order.
+TEST_F(KafkaConsumerTest, ParkedFetcherIsRestartedWithoutLosingOrRepeatingRecords) {
+  ASSERT_TRUE(broker_->create_topic("full", 2).ok());
+  constexpr int kPerPartition = 3000;
+  std::vector<SeedRecord> records = lab_records(0, kPerPartition, 1700000000000);
+  for (SeedRecord& r : lab_records(1, kPerPartition, 1700000000000)) records.push_back(r);
+  produce_records(broker_->bootstrap(), "full", records);
+
+  kafka::Config config = test_consumer_config();
+  ASSERT_TRUE(config.set_override("queued.min.messages", "200").ok());
+  core::Result<std::unique_ptr<Consumer>> c = Consumer::create(config, broker_->bootstrap());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const std::array<PartitionOffset, 2> starts = {{{0, 0}, {1, 0}}};
+  ASSERT_TRUE((*c)->assign("full", starts).ok());
+  std::map<std::int32_t, std::int64_t> next = {{0, 0}, {1, 0}};
+  int read = 0;
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (read < 2 * kPerPartition && Clock::now() < deadline) {
+    const PollEvent& ev = (*c)->poll(100);
+    if (ev.kind == PollEventKind::kError) {
+      ASSERT_EQ(ev.error_kind, PollErrorKind::kTransient) << ev.error.message();
+    }
+    if (ev.kind != PollEventKind::kMessage) continue;
+    ASSERT_EQ(ev.message.offset, next[ev.message.partition])
+        << "partition " << ev.message.partition;
+    ++next[ev.message.partition];
+    // A slow application at the start: the fetcher fills the queue past its threshold.
+    if (++read == 1) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_EQ(next[0], kPerPartition);
+  EXPECT_EQ(next[1], kPerPartition);
+  EXPECT_GE((*c)->fetch_restarts(), 1u);
 }
 
 TEST_F(KafkaConsumerTest, OutOfRangeStartResetsPerAutoOffsetReset) {

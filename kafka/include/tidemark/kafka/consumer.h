@@ -208,6 +208,10 @@ class Consumer {
   // Makes a waiting poll() return kNone soon (within ~100 ms); async-signal-safe.
   void interrupt() noexcept;
 
+  // How often poll() woke librdkafka's fetcher after it had stopped because the queue of fetched
+  // records was full (assign mode; see the comment at restart_parked_fetcher() in consumer.cc).
+  std::uint64_t fetch_restarts() const noexcept;
+
   const std::string& group() const noexcept;
   const std::string& bootstrap() const noexcept;
 
