@@ -37,6 +37,7 @@ void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc
 void install_perf_command(CLI::App& app, Context& ctx);     // perf_command.cc: perf produce, ...
+void install_perf_consume(CLI::App& perf, Context& ctx);    // perf_consume_command.cc
 void install_bench_command(CLI::App& app, Context& ctx);    // bench_command.cc: bench serializers
 void install_consume_command(CLI::App& app, Context& ctx);  // consume_command.cc
 void install_ddl_command(CLI::App& app, Context& ctx);      // ddl_command.cc

@@ -3,7 +3,8 @@
 // code, see produce_options.h) on the embedded broker by default, printing
 // kafka-producer-perf-test's line on stdout; `--baseline` measures a plain librdkafka loop
 // (kafka::run_plain_produce_loop) producing the same pre-serialized records side by side, and
-// `--repeat N` alternates the two N times and prints medians and ranges.
+// `--repeat N` alternates the two N times and prints medians and ranges. `perf consume`
+// (kafka-consumer-perf-test's columns) is in perf_consume_command.cc.
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -398,11 +399,11 @@ void install_perf_command(CLI::App& app, Context& ctx) {
   auto* perf = app.add_subcommand(
       "perf", "Measure throughput and latency in the shape of Kafka's perf-test tools");
   perf->require_subcommand(1);
-  // One line per perf subcommand. A sibling in its own file (perf consume) declares its
-  // installer, void install_perf_consume(CLI::App& perf, Context& ctx), in cli_common.h and adds
-  // its line here; produce_options.h shows how to share a command's flags.
+  // One line per perf subcommand (siblings in their own files declare their installers in
+  // cli_common.h).
   for (CommandInstaller install : {
            install_perf_produce,
+           install_perf_consume,
        }) {
     install(*perf, ctx);
   }

@@ -505,6 +505,7 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
 
   const SteadyClock::time_point start = SteadyClock::now();
   RateLimiter limiter(o.rate);
+  if (o.on_schedule_start) o.on_schedule_start(limiter.start());
   SteadyClock::time_point last_progress = start;
   auto maybe_progress = [&] {
     if (!o.progress) return;

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -174,6 +175,11 @@ struct EventProducerOptions {
   std::size_t max_remembered_errors = 5;
   // Called about 4 times a second from the producing thread (the live progress line).
   std::function<void(const ProducerProgress&)> progress;
+  // Called once on the producing thread before the first event with the origin of the --rate
+  // schedule: event k (its global index, the record's opaque) is due at origin + k / rate (all at
+  // the origin when unlimited). Lets a benchmark measure latency from each record's intended
+  // send time, so a stall shows in the latencies instead of delaying the sends that follow it.
+  std::function<void(std::chrono::steady_clock::time_point origin)> on_schedule_start;
 };
 
 struct ProducerStats {

@@ -1,0 +1,406 @@
+#include "tidemark/perf/kafka_bench.h"
+
+#include <algorithm>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <utility>
+
+#include "tidemark/consumer/event_consumer.h"
+#include "tidemark/kafka/metadata.h"
+#include "tidemark/kafka/producer.h"
+#include "tidemark/producer/retention_check.h"
+
+namespace tidemark::perf {
+
+namespace {
+
+std::int64_t since_epoch_ns(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// Forwards to a KafkaSink and notes where each delivered record landed, by its seq (opaque).
+class PlacementSink final : public producer::Sink {
+ public:
+  PlacementSink(producer::Sink& inner, std::vector<RecordPlacement>* placements)
+      : inner_(inner), placements_(placements) {
+    inner_.set_delivery_callback([this](const kafka::DeliveryReport& report) {
+      if (placements_ != nullptr && report.error.ok() && report.opaque < placements_->size()) {
+        (*placements_)[report.opaque] = RecordPlacement{report.partition, report.offset};
+      }
+      if (on_delivery_) on_delivery_(report);
+    });
+  }
+  core::Status send(const kafka::OutgoingRecord& record, const core::Event& event) override {
+    return inner_.send(record, event);
+  }
+  void poll() override { inner_.poll(); }
+  core::Status finish(bool interrupted) override { return inner_.finish(interrupted); }
+  std::size_t in_flight() const override { return inner_.in_flight(); }
+
+ private:
+  producer::Sink& inner_;
+  std::vector<RecordPlacement>* placements_;
+};
+
+// The sum of txbytes over the broker connections in one librdkafka statistics JSON, or -1.
+std::int64_t tx_bytes_of(std::string_view json) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(json);
+    if (!j.contains("brokers")) return -1;
+    std::int64_t total = 0;
+    for (const auto& [name, broker] : j["brokers"].items()) {
+      (void)name;
+      if (broker.contains("txbytes")) total += broker["txbytes"].get<std::int64_t>();
+    }
+    return total;
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+LatencySummary summarize_latencies(std::vector<std::int64_t>& ns) {
+  LatencySummary s;
+  if (ns.empty()) return s;
+  std::sort(ns.begin(), ns.end());
+  const std::size_t n = ns.size();
+  double sum = 0;
+  for (const std::int64_t v : ns) sum += static_cast<double>(v);
+  auto at = [&](double q) {
+    auto i = static_cast<std::size_t>(q * static_cast<double>(n));
+    if (i >= n) i = n - 1;
+    return static_cast<double>(ns[i]) / 1e6;
+  };
+  s.count = n;
+  s.avg_ms = sum / static_cast<double>(n) / 1e6;
+  s.p50_ms = at(0.5);
+  s.p90_ms = at(0.9);
+  s.p99_ms = at(0.99);
+  s.p999_ms = at(0.999);
+  s.max_ms = static_cast<double>(ns.back()) / 1e6;
+  return s;
+}
+
+// ---- CountingSink ---------------------------------------------------------------------------
+
+void CountingSink::set_reporter(std::chrono::milliseconds interval, Reporter report) {
+  interval_ = interval;
+  report_ = std::move(report);
+}
+
+core::Status CountingSink::write(const consumer::DecodedRecord& record) {
+  const kafka::ConsumedMessage& m = *record.message;
+  ++totals_.records;
+  totals_.bytes += (m.key ? m.key->size() : 0) + (m.value ? m.value->size() : 0);
+  if (record.value_kind == consumer::ValueKind::kDecodeError) ++totals_.decode_errors;
+  if (!totals_.first || keep_times_) {
+    const SteadyClock::time_point now = SteadyClock::now();
+    if (!totals_.first) totals_.first = now;
+    if (keep_times_ && m.partition >= 0 && m.offset >= 0) {
+      const auto p = static_cast<std::size_t>(m.partition);
+      if (p >= times_.size()) times_.resize(p + 1);
+      PartitionTimes& t = times_[p];
+      if (t.base < 0) t.base = m.offset;
+      if (m.offset >= t.base) {
+        const auto i = static_cast<std::size_t>(m.offset - t.base);
+        if (i >= t.ns.size()) t.ns.resize(i + 1, -1);
+        t.ns[i] = since_epoch_ns(now);
+      }
+    }
+  }
+  records_so_far_.store(totals_.records, std::memory_order_relaxed);
+  return {};
+}
+
+core::Status CountingSink::on_tick() {
+  ticked_.store(true, std::memory_order_release);
+  if (!report_) return {};
+  const SteadyClock::time_point now = SteadyClock::now();
+  if (!last_report_) {
+    last_report_ = now;
+    return {};
+  }
+  if (now - *last_report_ < interval_) return {};
+  last_report_ = now;
+  report_(totals_, now);
+  return {};
+}
+
+std::optional<SteadyClock::time_point> CountingSink::received(std::int32_t partition,
+                                                              std::int64_t offset) const {
+  if (partition < 0 || static_cast<std::size_t>(partition) >= times_.size()) return std::nullopt;
+  const PartitionTimes& t = times_[static_cast<std::size_t>(partition)];
+  if (t.base < 0 || offset < t.base) return std::nullopt;
+  const auto i = static_cast<std::size_t>(offset - t.base);
+  if (i >= t.ns.size() || t.ns[i] < 0) return std::nullopt;
+  return SteadyClock::time_point(std::chrono::nanoseconds(t.ns[i]));
+}
+
+// ---- produce_events --------------------------------------------------------------------------
+
+core::Result<ProduceOutcome> produce_events(ProduceRun run,
+                                            const std::function<void()>& on_started) {
+  ProduceOutcome out;
+  if (run.record_placements && !run.options.count) {
+    return core::invalid_argument("record placements need a count");
+  }
+  kafka::Config config = run.config;
+  if (!config.get("statistics.interval.ms")) {
+    TIDEMARK_RETURN_IF_ERROR(config.set_override("statistics.interval.ms", "100", "benchmark"));
+  }
+  core::Result<std::unique_ptr<kafka::Producer>> p = kafka::Producer::create(config, run.bootstrap);
+  if (!p.ok()) return p.status();
+  kafka::Producer& producer = **p;
+
+  std::mutex stats_mutex;
+  std::int64_t tx_bytes = -1;
+  std::uint64_t stats_seen = 0;
+  producer.set_statistics_handler([&](std::string_view json) {
+    const std::int64_t b = tx_bytes_of(json);
+    const std::lock_guard<std::mutex> lock(stats_mutex);
+    if (b >= 0) tx_bytes = b;
+    ++stats_seen;
+  });
+
+  const std::string topic = run.options.topic;
+  core::Result<std::int32_t> partitions = producer.partition_count(topic, 10000);
+  if (!partitions.ok()) return partitions.status();
+
+  // Low watermark offsets before the run, to report what the broker drops during it.
+  std::unique_ptr<kafka::AdminClient> admin;
+  std::optional<producer::RetentionCheck> retention;
+  if (core::Result<std::unique_ptr<kafka::AdminClient>> a =
+          kafka::AdminClient::create(run.config, run.bootstrap);
+      a.ok()) {
+    admin = std::move(*a);
+    if (core::Result<producer::RetentionCheck> rc =
+            producer::RetentionCheck::start(*admin, topic, 5000);
+        rc.ok()) {
+      retention.emplace(std::move(*rc));
+    }
+  }
+
+  if (run.record_placements) out.placements.resize(*run.options.count);
+  producer::EventProducerOptions options = std::move(run.options);
+  auto user_origin_hook = std::move(options.on_schedule_start);
+  options.on_schedule_start = [&out, &user_origin_hook](SteadyClock::time_point origin) {
+    out.schedule_origin = origin;
+    if (user_origin_hook) user_origin_hook(origin);
+  };
+  core::Result<std::unique_ptr<producer::EventProducer>> ep =
+      producer::EventProducer::create(std::move(options));
+  if (!ep.ok()) return ep.status();
+  if (on_started) on_started();
+
+  producer::KafkaSink kafka_sink(producer);
+  PlacementSink sink(kafka_sink, run.record_placements ? &out.placements : nullptr);
+  TIDEMARK_RETURN_IF_ERROR((*ep)->run(sink, run.stop, out.stats));
+
+  // The statistics are emitted every 100 ms from poll(): wait for one made after the last ack.
+  std::uint64_t seen_at_end = 0;
+  {
+    const std::lock_guard<std::mutex> lock(stats_mutex);
+    seen_at_end = stats_seen;
+  }
+  const SteadyClock::time_point give_up = SteadyClock::now() + std::chrono::seconds(2);
+  while (SteadyClock::now() < give_up) {
+    producer.poll(50);
+    const std::lock_guard<std::mutex> lock(stats_mutex);
+    if (stats_seen > seen_at_end) break;
+  }
+  {
+    const std::lock_guard<std::mutex> lock(stats_mutex);
+    out.wire_bytes = stats_seen > seen_at_end ? tx_bytes : -1;
+  }
+
+  if (retention && admin && out.stats.acked > 0) {
+    core::Result<std::vector<producer::PartitionDrop>> drops =
+        retention->finish(*admin, out.stats.acked_by_partition, 5000);
+    if (drops.ok()) {
+      for (const producer::PartitionDrop& d : *drops) {
+        out.dropped_by_broker.emplace_back(d.partition, d.dropped());
+      }
+    }
+  }
+  out.stats.dropped_by_broker = out.dropped_by_broker;
+  return out;
+}
+
+// ---- run_kafka_bench -------------------------------------------------------------------------
+
+core::Result<KafkaBenchResult> run_kafka_bench(const KafkaBenchOptions& o) {
+  if (o.registry == nullptr || o.format == nullptr) {
+    return core::invalid_argument("the Kafka benchmark needs a registry and a format");
+  }
+  if (o.count == 0) return core::invalid_argument("the Kafka benchmark needs a count above 0");
+  const bool latency_mode = o.rate > 0;
+
+  ProduceRun run;
+  run.options.type = o.event;
+  run.options.serializer = o.format;
+  run.options.topic = o.topic;
+  run.options.key = producer::KeySpec::default_for(o.event);
+  run.options.seed = o.seed;
+  run.options.count = o.count;
+  run.options.rate = o.rate;
+  run.options.tidemark_headers = o.tidemark_headers;
+  run.config = o.producer_config;
+  run.bootstrap = o.bootstrap;
+  run.stop = o.stop;
+  run.record_placements = latency_mode;
+
+  consumer::ConsumeOptions co;
+  co.topic = o.topic;
+  co.startup.mode = consumer::StartupMode::kEarliestOffset;
+  co.startup.origin = "earliest-offset";
+  co.bounded.mode =
+      latency_mode ? consumer::BoundedMode::kUnbounded : consumer::BoundedMode::kLatestOffset;
+  co.bounded.origin = latency_mode ? "unbounded" : "latest-offset";
+  co.max_records = o.count;
+  co.decode.registry = o.registry;
+  if (!o.tidemark_headers) {
+    co.decode.fallback_format = o.format;
+    co.decode.fallback_event = o.event;
+  }
+
+  KafkaBenchResult result;
+  CountingSink sink;
+  std::atomic<bool> consumer_stop{false};
+
+  if (!latency_mode) {
+    core::Result<ProduceOutcome> produced = produce_events(std::move(run));
+    if (!produced.ok()) return produced.status();
+    result.produce = std::move(*produced);
+    result.interrupted = result.produce.stats.interrupted;
+    if (result.interrupted) return result;
+    core::Result<std::unique_ptr<consumer::EventConsumer>> ec =
+        consumer::EventConsumer::create(o.consumer_config, o.bootstrap, co);
+    if (!ec.ok()) return ec.status();
+    core::Result<consumer::ConsumePlan> plan = (*ec)->plan();
+    if (!plan.ok()) return plan.status();
+    consumer::ConsumeStats cs;
+    const SteadyClock::time_point start = SteadyClock::now();
+    core::Status st = (*ec)->run(&*plan, sink, o.stop, cs);
+    const SteadyClock::time_point end = SteadyClock::now();
+    if (!st.ok()) return st;
+    result.interrupted = cs.end == consumer::ConsumeEnd::kInterrupted;
+    result.consumed = sink.totals().records;
+    result.consumed_bytes = sink.totals().bytes;
+    result.decode_errors = sink.totals().decode_errors;
+    result.consume_s = std::chrono::duration<double>(end - start).count();
+    return result;
+  }
+
+  // Latency mode: the consumer reads while the producer sends at the rate.
+  sink.keep_receive_times();
+  std::unique_ptr<consumer::EventConsumer> event_consumer;
+  std::optional<consumer::ConsumePlan> plan;
+  core::Status consumer_status;
+  consumer::ConsumeStats cs;
+  std::thread reader;
+  std::atomic<bool> reader_done{false};
+  bool reader_started = false;
+  core::Status setup_status;
+  // Once the producer knows the topic (and has created it where topics are made on first use),
+  // plan the consumer at the log start and let it poll before the first record is sent, so the
+  // first records do not pay for the consumer's start-up.
+  auto start_reader = [&] {
+    core::Result<std::unique_ptr<consumer::EventConsumer>> ec =
+        consumer::EventConsumer::create(o.consumer_config, o.bootstrap, co);
+    if (!ec.ok()) {
+      setup_status = ec.status();
+      return;
+    }
+    event_consumer = std::move(*ec);
+    core::Result<consumer::ConsumePlan> p = event_consumer->plan();
+    if (!p.ok()) {
+      setup_status = p.status();
+      return;
+    }
+    plan = std::move(*p);
+    reader = std::thread([&] {
+      consumer_status = event_consumer->run(&*plan, sink, &consumer_stop, cs);
+      reader_done.store(true);
+    });
+    reader_started = true;
+    const SteadyClock::time_point limit = SteadyClock::now() + std::chrono::seconds(10);
+    while (!sink.ticked() && SteadyClock::now() < limit) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  auto stop_reader = [&] {
+    consumer_stop.store(true);
+    if (reader.joinable()) reader.join();
+  };
+
+  core::Result<ProduceOutcome> produced = produce_events(std::move(run), start_reader);
+  if (!setup_status.ok()) {
+    stop_reader();
+    return setup_status;
+  }
+  if (!produced.ok()) {
+    stop_reader();
+    return produced.status();
+  }
+  result.produce = std::move(*produced);
+  result.interrupted = result.produce.stats.interrupted;
+
+  // Wait for the consumer to read everything acknowledged, or to make no progress for a while.
+  if (reader_started && !result.interrupted) {
+    const std::uint64_t want = result.produce.stats.acked;
+    std::uint64_t last_seen = 0;
+    SteadyClock::time_point last_progress = SteadyClock::now();
+    for (;;) {
+      const std::uint64_t seen = sink.records_so_far();
+      if (seen >= want || reader_done.load() || (o.stop != nullptr && o.stop->load())) break;
+      if (seen != last_seen) {
+        last_seen = seen;
+        last_progress = SteadyClock::now();
+      } else if (SteadyClock::now() - last_progress >
+                 std::chrono::milliseconds(o.settle_timeout_ms)) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  stop_reader();
+  if (!consumer_status.ok()) return consumer_status;
+  if (o.stop != nullptr && o.stop->load()) result.interrupted = true;
+
+  const CountingSink::Totals& totals = sink.totals();
+  result.consumed = totals.records;
+  result.consumed_bytes = totals.bytes;
+  result.decode_errors = totals.decode_errors;
+
+  // End-to-end latency of every record read back: received - (origin + seq / rate).
+  std::vector<std::int64_t> samples;
+  samples.reserve(result.produce.placements.size());
+  std::optional<SteadyClock::time_point> first_received, last_received;
+  if (result.produce.schedule_origin) {
+    const std::int64_t origin = since_epoch_ns(*result.produce.schedule_origin);
+    const double ns_per_record = 1e9 / o.rate;
+    for (std::size_t seq = 0; seq < result.produce.placements.size(); ++seq) {
+      const RecordPlacement& at = result.produce.placements[seq];
+      if (at.partition < 0) continue;
+      const std::optional<SteadyClock::time_point> got = sink.received(at.partition, at.offset);
+      if (!got) {
+        ++result.missing;
+        continue;
+      }
+      if (!first_received || *got < *first_received) first_received = got;
+      if (!last_received || *got > *last_received) last_received = got;
+      const auto intended =
+          origin + static_cast<std::int64_t>(static_cast<double>(seq) * ns_per_record);
+      samples.push_back(since_epoch_ns(*got) - intended);
+    }
+  }
+  if (first_received && last_received) {
+    result.consume_s = std::chrono::duration<double>(*last_received - *first_received).count();
+  }
+  result.end_to_end = summarize_latencies(samples);
+  return result;
+}
+
+}  // namespace tidemark::perf
