@@ -113,7 +113,6 @@ core::Result<std::string> seed_topic(const Context& ctx, const PerfConsumeFlags&
   TIDEMARK_RETURN_IF_ERROR(run.config.set_override("compression.type", codec, "-z"));
   run.bootstrap = bootstrap;
   run.stop = stop;
-  tune_allocator_for_producing();
   core::Result<perf::ProduceOutcome> out = perf::produce_events(std::move(run));
   if (!out.ok()) return out.status().with_context("seeding the embedded broker");
   const producer::ProducerStats& s = out->stats;
@@ -246,6 +245,7 @@ int run_perf_consume(Context& ctx, const PerfConsumeFlags& f, CLI::App& cmd) {
 
   // ---- the broker, and the records in it ----
   const std::atomic<bool>* stop = install_stop_signals();
+  tune_allocator_for_producing();
   std::string bootstrap = bootstrap_or_default(f.bootstrap, config);
   core::Result<std::unique_ptr<kafka::EmbeddedBroker>> broker =
       start_or_check_broker(config, bootstrap, f.topic, partitions, /*announce=*/false);

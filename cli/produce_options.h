@@ -146,7 +146,9 @@ core::Status write_stats_json(ProduceSetup& setup, const ProduceFlags& flags,
 // every message (and each header) on send and frees it after its delivery report, in batches of
 // thousands, so by default the heap top is returned to the kernel and grown again (sbrk, page
 // faults) over and over. Keeping 64 MiB of padding cut the CPU time of a 1M-record run by about a
-// third (docs/benchmarks.md). Process-wide; call before producing.
+// third (docs/benchmarks.md). Consuming gains too (librdkafka allocates the parsed headers of
+// every record and frees them with it): `tidemark consume` and `perf consume` call it as well.
+// Process-wide; call before producing or consuming.
 void tune_allocator_for_producing();
 
 // Ctrl-C and SIGTERM set the stop flag returned here and interrupt the producer registered with
