@@ -2,7 +2,8 @@
 // command. `bench serializers` runs the same seeded records (or a CSV file's rows) through every
 // selected format (perf/serializer_bench.h does the measuring; bench/serializers_bench is the
 // Google Benchmark view of the same code) and prints a table per event type, with --json and
-// --svg for the record.
+// --svg for the record. `bench kafka` (bench_kafka_command.cc) takes every format through a
+// broker and back.
 #include <unistd.h>
 
 #include <charconv>
@@ -300,11 +301,14 @@ void install_bench_serializers(CLI::App& bench, Context& ctx) {
 
 void install_bench_command(CLI::App& app, Context& ctx) {
   auto* bench = app.add_subcommand(
-      "bench", "Benchmark serializers (size, compressed size, encode/decode cost)");
+      "bench",
+      "Benchmark serializers (size, compressed size, encode/decode cost) and the Kafka path");
   bench->require_subcommand(1);
-  // One line per bench subcommand.
+  // One line per bench subcommand (siblings in their own files declare their installers in
+  // cli_common.h).
   for (CommandInstaller install : {
            install_bench_serializers,
+           install_bench_kafka,
        }) {
     install(*bench, ctx);
   }

@@ -111,6 +111,11 @@ core::Result<std::string> seed_topic(const Context& ctx, const PerfConsumeFlags&
   run.options.tidemark_headers = !f.no_headers;
   const std::string codec = f.compression.empty() ? "lz4" : f.compression;
   TIDEMARK_RETURN_IF_ERROR(run.config.set_override("compression.type", codec, "-z"));
+  // Records without a key go to one partition per 10 ms (librdkafka's sticky partitioner), so a
+  // partition can get half of them and overflow the embedded broker's 5 MiB; the seeding (not
+  // timed) spreads them one by one instead.
+  TIDEMARK_RETURN_IF_ERROR(
+      run.config.set_override("sticky.partitioning.linger.ms", "0", "perf consume"));
   run.bootstrap = bootstrap;
   run.stop = stop;
   core::Result<perf::ProduceOutcome> out = perf::produce_events(std::move(run));

@@ -9,6 +9,7 @@
 #include "tidemark/consumer/event_consumer.h"
 #include "tidemark/kafka/metadata.h"
 #include "tidemark/kafka/producer.h"
+#include "tidemark/perf/machine.h"
 #include "tidemark/producer/retention_check.h"
 
 namespace tidemark::perf {
@@ -375,32 +376,141 @@ core::Result<KafkaBenchResult> run_kafka_bench(const KafkaBenchOptions& o) {
   result.decode_errors = totals.decode_errors;
 
   // End-to-end latency of every record read back: received - (origin + seq / rate).
-  std::vector<std::int64_t> samples;
-  samples.reserve(result.produce.placements.size());
   std::optional<SteadyClock::time_point> first_received, last_received;
-  if (result.produce.schedule_origin) {
-    const std::int64_t origin = since_epoch_ns(*result.produce.schedule_origin);
-    const double ns_per_record = 1e9 / o.rate;
-    for (std::size_t seq = 0; seq < result.produce.placements.size(); ++seq) {
-      const RecordPlacement& at = result.produce.placements[seq];
-      if (at.partition < 0) continue;
-      const std::optional<SteadyClock::time_point> got = sink.received(at.partition, at.offset);
-      if (!got) {
-        ++result.missing;
-        continue;
-      }
+  const ReceivedFn received = [&](std::int32_t partition, std::int64_t offset) {
+    const std::optional<SteadyClock::time_point> got = sink.received(partition, offset);
+    if (got) {
       if (!first_received || *got < *first_received) first_received = got;
       if (!last_received || *got > *last_received) last_received = got;
-      const auto intended =
-          origin + static_cast<std::int64_t>(static_cast<double>(seq) * ns_per_record);
-      samples.push_back(since_epoch_ns(*got) - intended);
     }
+    return got;
+  };
+  std::vector<std::int64_t> samples;
+  if (result.produce.schedule_origin) {
+    samples = end_to_end_samples(*result.produce.schedule_origin, o.rate, result.produce.placements,
+                                 received, result.missing);
   }
   if (first_received && last_received) {
     result.consume_s = std::chrono::duration<double>(*last_received - *first_received).count();
   }
   result.end_to_end = summarize_latencies(samples);
   return result;
+}
+
+std::vector<std::int64_t> end_to_end_samples(SteadyClock::time_point origin, double rate,
+                                             const std::vector<RecordPlacement>& placements,
+                                             const ReceivedFn& received, std::uint64_t& missing) {
+  std::vector<std::int64_t> samples;
+  samples.reserve(placements.size());
+  const std::int64_t origin_ns = since_epoch_ns(origin);
+  const double ns_per_record = rate > 0 ? 1e9 / rate : 0;
+  for (std::size_t seq = 0; seq < placements.size(); ++seq) {
+    const RecordPlacement& at = placements[seq];
+    if (at.partition < 0) continue;
+    const std::optional<SteadyClock::time_point> got = received(at.partition, at.offset);
+    if (!got) {
+      ++missing;
+      continue;
+    }
+    const auto intended =
+        origin_ns + static_cast<std::int64_t>(static_cast<double>(seq) * ns_per_record);
+    samples.push_back(since_epoch_ns(*got) - intended);
+  }
+  return samples;
+}
+
+RowLatency latency_of(const KafkaBenchResult& r) {
+  RowLatency out;
+  if (r.end_to_end) {
+    out.end_to_end = true;
+    out.summary = *r.end_to_end;
+    return out;
+  }
+  const producer::ProducerStats& s = r.produce.stats;
+  out.summary.count = s.acked;
+  out.summary.avg_ms = s.latency_avg_ms;
+  out.summary.p50_ms = s.p50_ms;
+  out.summary.p90_ms = -1;
+  out.summary.p99_ms = s.p99_ms;
+  out.summary.p999_ms = s.p999_ms;
+  out.summary.max_ms = s.latency_max_ms;
+  return out;
+}
+
+std::string kafka_bench_json(const KafkaBenchConfiguration& c,
+                             const std::vector<KafkaBenchRow>& rows) {
+  const MachineInfo m = describe_machine();
+  nlohmann::json libraries = nlohmann::json::object();
+  for (const auto& [name, version] : m.libraries) libraries[name] = version;
+  nlohmann::json doc;
+  doc["tool"] = "tidemark bench kafka";
+  doc["configuration"] = {
+      {"tidemark_version", c.tidemark_version},
+      {"broker", c.broker},
+      {"partitions", c.partitions < 0 ? nlohmann::json(nullptr) : nlohmann::json(c.partitions)},
+      {"compression", c.compression},
+      {"records_per_format", c.count},
+      {"mode", c.rate > 0 ? "latency" : "throughput"},
+      {"rate", c.rate},
+      {"seed", c.seed},
+      {"tidemark_headers", c.tidemark_headers},
+      {"machine",
+       {{"cpu_model", m.cpu_model},
+        {"cpus", m.cpus},
+        {"compiler", m.compiler},
+        {"build_type", m.build_type},
+        {"libraries", libraries}}},
+  };
+  nlohmann::json out = nlohmann::json::array();
+  for (const KafkaBenchRow& row : rows) {
+    const KafkaBenchResult& r = row.result;
+    const producer::ProducerStats& s = r.produce.stats;
+    const RowLatency lat = latency_of(r);
+    nlohmann::json dropped = nlohmann::json::object();
+    for (const auto& [partition, n] : r.produce.dropped_by_broker) {
+      dropped[std::to_string(partition)] = n;
+    }
+    const double per_record = s.sent > 0 ? 1.0 / static_cast<double>(s.sent) : 0;
+    out.push_back({
+        {"event", row.event},
+        {"format", row.format},
+        {"topic", row.topic},
+        {"sent", s.sent},
+        {"acked", s.acked},
+        {"failed", s.failed},
+        {"consumed", r.consumed},
+        {"decode_errors", r.decode_errors},
+        {"missing", r.missing},
+        {"complete", r.complete()},
+        {"interrupted", r.interrupted},
+        {"dropped_by_broker", dropped},
+        {"payload_bytes_per_record", static_cast<double>(s.bytes) * per_record},
+        {"wire_bytes_per_record",
+         r.produce.wire_bytes < 0
+             ? nlohmann::json(nullptr)
+             : nlohmann::json(static_cast<double>(r.produce.wire_bytes) * per_record)},
+        {"produce",
+         {{"elapsed_s", s.elapsed_s},
+          {"records_per_s", r.produce_records_per_s()},
+          {"mb_per_s", r.produce_mb_per_s()}}},
+        {"consume",
+         {{"elapsed_s", r.consume_s},
+          {"records_per_s", r.consume_records_per_s()},
+          {"mb_per_s", r.consume_mb_per_s()}}},
+        {"latency_ms",
+         {{"kind", lat.end_to_end ? "end_to_end_from_intended_send" : "delivery_send_to_ack"},
+          {"count", lat.summary.count},
+          {"avg", lat.summary.avg_ms},
+          {"p50", lat.summary.p50_ms},
+          {"p90",
+           lat.summary.p90_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(lat.summary.p90_ms)},
+          {"p99", lat.summary.p99_ms},
+          {"p999", lat.summary.p999_ms},
+          {"max", lat.summary.max_ms}}},
+    });
+  }
+  doc["results"] = std::move(out);
+  return doc.dump(2) + "\n";
 }
 
 }  // namespace tidemark::perf

@@ -173,9 +173,48 @@ struct KafkaBenchResult {
   }
 };
 
+// End-to-end latency samples (ns): for every delivered record (placements[seq].partition >= 0)
+// that was read back, received - (origin + seq / rate). The intended send time comes from the
+// schedule, never from when the record was actually sent: a record held up by a stall counts the
+// whole stall. Delivered records never read back are counted in `missing`.
+using ReceivedFn = std::function<std::optional<SteadyClock::time_point>(std::int32_t partition,
+                                                                        std::int64_t offset)>;
+std::vector<std::int64_t> end_to_end_samples(SteadyClock::time_point origin, double rate,
+                                             const std::vector<RecordPlacement>& placements,
+                                             const ReceivedFn& received, std::uint64_t& missing);
+
 // One format's round trip (see the file comment). Errors: kInvalidArgument for missing options;
 // the clients' errors. An incomplete round trip (records dropped by the broker, never read back,
 // failed deliveries) is not an error: see KafkaBenchResult::complete().
 core::Result<KafkaBenchResult> run_kafka_bench(const KafkaBenchOptions& options);
+
+// The latency a row reports: end to end (intended send -> decoded) in latency mode, else the
+// producer's delivery latency (send -> acknowledgement, librdkafka's), as kafka-producer-perf-test
+// reports it. p90 is not kept for the delivery latency (-1).
+struct RowLatency {
+  bool end_to_end = false;
+  LatencySummary summary;
+};
+RowLatency latency_of(const KafkaBenchResult& result);
+
+// `tidemark bench kafka --json`: the run's configuration (with the machine) and every row.
+struct KafkaBenchConfiguration {
+  std::string tidemark_version;
+  std::string broker;   // "embedded" or the bootstrap servers
+  int partitions = -1;  // of each topic (-1: as the cluster creates them)
+  std::string compression;
+  std::uint64_t count = 0;
+  double rate = 0;
+  std::uint64_t seed = 0;
+  bool tidemark_headers = true;
+};
+struct KafkaBenchRow {
+  std::string event;
+  std::string format;
+  std::string topic;
+  KafkaBenchResult result;
+};
+std::string kafka_bench_json(const KafkaBenchConfiguration& configuration,
+                             const std::vector<KafkaBenchRow>& rows);
 
 }  // namespace tidemark::perf
