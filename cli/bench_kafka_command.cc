@@ -29,6 +29,7 @@ struct BenchKafkaFlags {
   std::string compression;
   std::string rate;
   std::string count = "100000";
+  std::string repeat = "1";
   std::string partitions;
   std::string seed = "1";
   bool no_headers = false;
@@ -63,11 +64,6 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-std::string per_record(std::int64_t bytes, std::uint64_t records, int digits) {
-  if (bytes < 0 || records == 0) return "-";
-  return fixed(static_cast<double>(bytes) / static_cast<double>(records), digits);
-}
-
 std::string latency_cell(const perf::LatencySummary& s) {
   if (s.count == 0) return "-";
   return fixed(s.p50_ms, 2) + " / " + fixed(s.p99_ms, 2) + " / " + fixed(s.p999_ms, 2) + " / " +
@@ -84,6 +80,9 @@ void print_table_for(const std::string& event, const std::vector<perf::KafkaBenc
             << ", " << (c.broker == "embedded" ? "embedded broker" : "-b " + c.broker)
             << (c.partitions > 0 ? ", " + std::to_string(c.partitions) + " partitions" : "")
             << ", compression " << c.compression << (c.tidemark_headers ? "" : ", no headers")
+            << (c.repeat > 1 ? "; medians of " + std::to_string(c.repeat) +
+                                   " runs with (min-max), latencies the medians of each percentile"
+                             : std::string())
             << "\n";
   std::vector<std::string> header = {
       "FORMAT",
@@ -97,44 +96,48 @@ void print_table_for(const std::string& event, const std::vector<perf::KafkaBenc
       "READ BACK"};
   const std::vector<bool> right = {false, true, true, true, true, true, true, true, true};
   std::vector<std::vector<std::string>> table;
+  auto rate_cell = [&c](const perf::Spread& v, int digits) {
+    return c.repeat > 1 ? fixed(v.median, digits) + " (" + fixed(v.min, digits) + "-" +
+                              fixed(v.max, digits) + ")"
+                        : fixed(v.median, digits);
+  };
   for (const perf::KafkaBenchRow& row : rows) {
     if (row.event != event) continue;
-    const perf::KafkaBenchResult& r = row.result;
-    const producer::ProducerStats& s = r.produce.stats;
-    table.push_back({row.format, per_record(static_cast<std::int64_t>(s.bytes), s.sent, 1),
-                     per_record(r.produce.wire_bytes, s.sent, 1),
-                     fixed(r.produce_records_per_s(), 0), fixed(r.produce_mb_per_s(), 2),
-                     fixed(r.consume_records_per_s(), 0), fixed(r.consume_mb_per_s(), 2),
-                     latency_cell(perf::latency_of(r).summary),
-                     std::to_string(r.consumed) + "/" + std::to_string(s.sent)});
+    const perf::KafkaBenchSummary sum = perf::summarize(row);
+    table.push_back({row.format, fixed(sum.payload_bytes_per_record, 1),
+                     sum.wire_bytes_per_record < 0 ? "-" : fixed(sum.wire_bytes_per_record, 1),
+                     rate_cell(sum.produce_records_per_s, 0), rate_cell(sum.produce_mb_per_s, 2),
+                     rate_cell(sum.consume_records_per_s, 0), rate_cell(sum.consume_mb_per_s, 2),
+                     latency_cell(sum.latency.summary),
+                     std::to_string(sum.consumed) + "/" + std::to_string(sum.sent)});
   }
   print_table(header, table, right);
 }
 
 void print_json_line(const perf::KafkaBenchRow& row) {
-  const perf::KafkaBenchResult& r = row.result;
-  const producer::ProducerStats& s = r.produce.stats;
-  const perf::RowLatency lat = perf::latency_of(r);
+  const perf::KafkaBenchSummary sum = perf::summarize(row);
   std::string line = "{\"event\":";
   append_json_string(line, row.event);
   line += ",\"format\":";
   append_json_string(line, row.format);
-  line += ",\"sent\":" + std::to_string(s.sent) + ",\"acked\":" + std::to_string(s.acked) +
-          ",\"consumed\":" + std::to_string(r.consumed) +
-          ",\"decode_errors\":" + std::to_string(r.decode_errors) +
-          ",\"complete\":" + (r.complete() ? "true" : "false") + ",\"payload_bytes_per_record\":" +
-          per_record(static_cast<std::int64_t>(s.bytes), s.sent, 2);
-  const std::string wire = per_record(r.produce.wire_bytes, s.sent, 2);
-  line += ",\"wire_bytes_per_record\":" + (wire == "-" ? std::string("null") : wire);
-  line += ",\"produce_records_per_s\":" + fixed(r.produce_records_per_s(), 1) +
-          ",\"produce_mb_per_s\":" + fixed(r.produce_mb_per_s(), 3) +
-          ",\"consume_records_per_s\":" + fixed(r.consume_records_per_s(), 1) +
-          ",\"consume_mb_per_s\":" + fixed(r.consume_mb_per_s(), 3);
-  line += std::string(",\"latency\":\"") + (lat.end_to_end ? "end_to_end" : "delivery") + "\"";
-  line += ",\"p50_ms\":" + fixed(lat.summary.p50_ms, 3) +
-          ",\"p99_ms\":" + fixed(lat.summary.p99_ms, 3) +
-          ",\"p999_ms\":" + fixed(lat.summary.p999_ms, 3) +
-          ",\"max_ms\":" + fixed(lat.summary.max_ms, 3) + "}";
+  line +=
+      ",\"runs\":" + std::to_string(row.runs.size()) + ",\"sent\":" + std::to_string(sum.sent) +
+      ",\"consumed\":" + std::to_string(sum.consumed) +
+      ",\"decode_errors\":" + std::to_string(sum.decode_errors) +
+      ",\"complete\":" + (sum.complete ? "true" : "false") +
+      ",\"payload_bytes_per_record\":" + fixed(sum.payload_bytes_per_record, 2) +
+      ",\"wire_bytes_per_record\":" +
+      (sum.wire_bytes_per_record < 0 ? std::string("null") : fixed(sum.wire_bytes_per_record, 2));
+  line += ",\"produce_records_per_s\":" + fixed(sum.produce_records_per_s.median, 1) +
+          ",\"produce_mb_per_s\":" + fixed(sum.produce_mb_per_s.median, 3) +
+          ",\"consume_records_per_s\":" + fixed(sum.consume_records_per_s.median, 1) +
+          ",\"consume_mb_per_s\":" + fixed(sum.consume_mb_per_s.median, 3);
+  line +=
+      std::string(",\"latency\":\"") + (sum.latency.end_to_end ? "end_to_end" : "delivery") + "\"";
+  line += ",\"p50_ms\":" + fixed(sum.latency.summary.p50_ms, 3) +
+          ",\"p99_ms\":" + fixed(sum.latency.summary.p99_ms, 3) +
+          ",\"p999_ms\":" + fixed(sum.latency.summary.p999_ms, 3) +
+          ",\"max_ms\":" + fixed(sum.latency.summary.max_ms, 3) + "}";
   std::cout << line << "\n" << std::flush;
 }
 
@@ -182,6 +185,8 @@ int run_bench_kafka(Context& ctx, const BenchKafkaFlags& f, CLI::App& cmd) {
     }
     rate = *r;
   }
+  core::Result<std::uint64_t> repeat = parse_count("--repeat", f.repeat, 1, 1000);
+  if (!repeat.ok()) return report_error(repeat.status());
   core::Result<std::uint64_t> seed =
       parse_count("--seed", f.seed, 0, std::numeric_limits<std::uint64_t>::max());
   if (!seed.ok()) return report_error(seed.status());
@@ -253,9 +258,10 @@ int run_bench_kafka(Context& ctx, const BenchKafkaFlags& f, CLI::App& cmd) {
     return f.topic_prefix + "-" + std::string(core::event_type_name(type)) + "-" +
            std::string(format->name()) + "-" + run_id;
   };
-  core::Result<std::unique_ptr<kafka::EmbeddedBroker>> broker =
-      start_or_check_broker(consumer_config, bootstrap, topic_of(types.front(), formats.front()),
-                            embedded ? partitions : 1, /*announce=*/false);
+  const std::string first_topic =
+      topic_of(types.front(), formats.front()) + (*repeat > 1 ? std::string("-1") : std::string());
+  core::Result<std::unique_ptr<kafka::EmbeddedBroker>> broker = start_or_check_broker(
+      consumer_config, bootstrap, first_topic, embedded ? partitions : 1, /*announce=*/false);
   if (!broker.ok()) return report_error(broker.status());
 
   perf::KafkaBenchConfiguration c;
@@ -267,73 +273,89 @@ int run_bench_kafka(Context& ctx, const BenchKafkaFlags& f, CLI::App& cmd) {
   c.rate = rate;
   c.seed = *seed;
   c.tidemark_headers = !f.no_headers;
+  c.repeat = static_cast<int>(*repeat);
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   const bool table = use_table(f.output);
   std::vector<perf::KafkaBenchRow> rows;
   bool any_incomplete = false;
   bool interrupted = false;
-  const std::size_t total = types.size() * formats.size();
   for (const core::EventType type : types) {
     for (const serializers::Serializer* format : formats) {
-      const std::string topic = topic_of(type, format);
-      if (*broker && topic != topic_of(types.front(), formats.front())) {
-        if (core::Status st = (*broker)->create_topic(topic, partitions); !st.ok()) {
-          return report_error(st);
-        }
-      }
-      if (tty) {
-        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s as %s", rows.size() + 1, total,
-                     std::string(core::event_type_name(type)).c_str(),
-                     std::string(format->name()).c_str());
-        std::fflush(stderr);
-      }
-      perf::KafkaBenchOptions o;
-      o.registry = &ctx.registry;
-      o.format = format;
-      o.event = type;
-      o.count = *count;
-      o.rate = rate;
-      o.seed = *seed;
-      o.tidemark_headers = !f.no_headers;
-      o.topic = topic;
-      o.producer_config = producer_config;
-      o.consumer_config = consumer_config;
-      o.bootstrap = bootstrap;
-      o.stop = stop;
-      core::Result<perf::KafkaBenchResult> r = perf::run_kafka_bench(o);
-      if (tty) std::fputs("\r\033[K", stderr);
-      if (!r.ok()) {
-        return report_error(r.status().with_context(std::string(core::event_type_name(type)) +
-                                                    " as " + std::string(format->name())));
-      }
-      rows.push_back({std::string(core::event_type_name(type)), std::string(format->name()), topic,
-                      std::move(*r)});
-      const perf::KafkaBenchResult& done = rows.back().result;
-      if (!table) print_json_line(rows.back());
-      if (done.interrupted || stop_requested()) {
-        interrupted = true;
-        break;
-      }
-      if (!done.complete()) {
-        any_incomplete = true;
-        const producer::ProducerStats& s = done.produce.stats;
-        std::cerr << "tidemark: warning: " << rows.back().event << " as " << rows.back().format
-                  << ": " << s.acked << " of " << s.sent << " records acknowledged, "
-                  << done.consumed << " read back";
-        if (!done.produce.dropped_by_broker.empty()) {
-          std::int64_t dropped = 0;
-          for (const auto& [p, n] : done.produce.dropped_by_broker) dropped += n;
-          std::cerr << "; the broker dropped " << dropped
-                    << " from the start of its partitions (the embedded broker keeps 5 MiB or "
-                       "100,000 batches per partition: give more --partitions, -z lz4, or a "
-                       "smaller -c)";
-        }
-        if (!s.first_errors.empty()) std::cerr << "; first error: " << s.first_errors.front();
-        std::cerr << "\n";
-      }
+      rows.push_back(
+          {std::string(core::event_type_name(type)), std::string(format->name()), {}, {}});
     }
-    if (interrupted) break;
+  }
+  // Run after run over every row, so that repetitions of a format share the machine's moods.
+  const std::size_t total = rows.size() * static_cast<std::size_t>(c.repeat);
+  std::size_t done_runs = 0;
+  for (int run = 1; run <= c.repeat && !interrupted; ++run) {
+    std::size_t index = 0;
+    for (const core::EventType type : types) {
+      for (const serializers::Serializer* format : formats) {
+        perf::KafkaBenchRow& row = rows[index++];
+        const std::string topic =
+            topic_of(type, format) + (c.repeat > 1 ? "-" + std::to_string(run) : "");
+        if (*broker && topic != first_topic) {
+          if (core::Status st = (*broker)->create_topic(topic, partitions); !st.ok()) {
+            return report_error(st);
+          }
+        }
+        if (tty) {
+          std::fprintf(stderr, "\r\033[K[%zu/%zu] %s as %s", ++done_runs, total, row.event.c_str(),
+                       row.format.c_str());
+          std::fflush(stderr);
+        }
+        perf::KafkaBenchOptions o;
+        o.registry = &ctx.registry;
+        o.format = format;
+        o.event = type;
+        o.count = *count;
+        o.rate = rate;
+        o.seed = *seed;
+        o.tidemark_headers = !f.no_headers;
+        o.topic = topic;
+        o.producer_config = producer_config;
+        o.consumer_config = consumer_config;
+        o.bootstrap = bootstrap;
+        o.stop = stop;
+        core::Result<perf::KafkaBenchResult> r = perf::run_kafka_bench(o);
+        if (tty) std::fputs("\r\033[K", stderr);
+        if (!r.ok()) {
+          return report_error(r.status().with_context(row.event + " as " + row.format));
+        }
+        row.topics.push_back(topic);
+        row.runs.push_back(std::move(*r));
+        const perf::KafkaBenchResult& done = row.runs.back();
+        if (done.interrupted || stop_requested()) {
+          interrupted = true;
+          break;
+        }
+        if (!done.complete()) {
+          any_incomplete = true;
+          const producer::ProducerStats& s = done.produce.stats;
+          std::cerr << "tidemark: warning: " << row.event << " as " << row.format << ": " << s.acked
+                    << " of " << s.sent << " records acknowledged, " << done.consumed
+                    << " read back";
+          if (!done.produce.dropped_by_broker.empty()) {
+            std::int64_t dropped = 0;
+            for (const auto& [p, n] : done.produce.dropped_by_broker) dropped += n;
+            std::cerr << "; the broker dropped " << dropped
+                      << " from the start of its partitions (the embedded broker keeps 5 MiB or "
+                         "100,000 batches per partition: give more --partitions, -z lz4, or a "
+                         "smaller -c)";
+          }
+          if (!s.first_errors.empty()) std::cerr << "; first error: " << s.first_errors.front();
+          std::cerr << "\n";
+        }
+      }
+      if (interrupted) break;
+    }
+  }
+  // Rows that never ran (an interruption) are left out.
+  std::erase_if(rows, [](const perf::KafkaBenchRow& row) { return row.runs.empty(); });
+  if (!table) {
+    for (const perf::KafkaBenchRow& row : rows) print_json_line(row);
   }
   if (table) {
     for (const core::EventType type : types) {
@@ -379,7 +401,12 @@ void install_bench_kafka(CLI::App& bench, Context& ctx) {
                   "Latency mode: send at this many records per second while a consumer reads, "
                   "and measure each record from its intended send time (so a stall shows in the "
                   "percentiles); without it, throughput mode");
-  cmd->add_option("-c,--count", flags->count, "Records per format")->default_str("100000");
+  cmd->add_option("-c,--count", flags->count, "Records per format (and run)")
+      ->default_str("100000");
+  cmd->add_option("--repeat", flags->repeat,
+                  "Runs per format, each on a fresh topic, all formats once per run; rates are "
+                  "medians with (min-max), latencies the median of each percentile")
+      ->default_str("1");
   cmd->add_option("--partitions", flags->partitions,
                   "With -b embedded: partitions of each topic (default 32, so 100,000 records of "
                   "any event type fit its 5 MiB per partition)");

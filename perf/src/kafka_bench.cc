@@ -437,6 +437,108 @@ RowLatency latency_of(const KafkaBenchResult& r) {
   return out;
 }
 
+namespace {
+
+double median_of(std::vector<double> v) { return spread_of(v).median; }
+
+nlohmann::json spread_json(const Spread& s) {
+  return {{"median", s.median}, {"min", s.min}, {"max", s.max}};
+}
+
+nlohmann::json latency_json(const RowLatency& lat) {
+  return {{"kind", lat.end_to_end ? "end_to_end_from_intended_send" : "delivery_send_to_ack"},
+          {"count", lat.summary.count},
+          {"avg", lat.summary.avg_ms},
+          {"p50", lat.summary.p50_ms},
+          {"p90",
+           lat.summary.p90_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(lat.summary.p90_ms)},
+          {"p99", lat.summary.p99_ms},
+          {"p999", lat.summary.p999_ms},
+          {"max", lat.summary.max_ms}};
+}
+
+nlohmann::json run_json(const std::string& topic, const KafkaBenchResult& r) {
+  const producer::ProducerStats& s = r.produce.stats;
+  nlohmann::json dropped = nlohmann::json::object();
+  for (const auto& [partition, n] : r.produce.dropped_by_broker) {
+    dropped[std::to_string(partition)] = n;
+  }
+  const double per_record = s.sent > 0 ? 1.0 / static_cast<double>(s.sent) : 0;
+  return {
+      {"topic", topic},
+      {"sent", s.sent},
+      {"acked", s.acked},
+      {"failed", s.failed},
+      {"consumed", r.consumed},
+      {"decode_errors", r.decode_errors},
+      {"missing", r.missing},
+      {"complete", r.complete()},
+      {"interrupted", r.interrupted},
+      {"dropped_by_broker", dropped},
+      {"payload_bytes_per_record", static_cast<double>(s.bytes) * per_record},
+      {"wire_bytes_per_record",
+       r.produce.wire_bytes < 0
+           ? nlohmann::json(nullptr)
+           : nlohmann::json(static_cast<double>(r.produce.wire_bytes) * per_record)},
+      {"produce",
+       {{"elapsed_s", s.elapsed_s},
+        {"records_per_s", r.produce_records_per_s()},
+        {"mb_per_s", r.produce_mb_per_s()}}},
+      {"consume",
+       {{"elapsed_s", r.consume_s},
+        {"records_per_s", r.consume_records_per_s()},
+        {"mb_per_s", r.consume_mb_per_s()}}},
+      {"latency_ms", latency_json(latency_of(r))},
+  };
+}
+
+}  // namespace
+
+KafkaBenchSummary summarize(const KafkaBenchRow& row) {
+  KafkaBenchSummary out;
+  std::vector<double> prs, pmb, crs, cmb, wire, payload;
+  std::vector<double> avg, p50, p90, p99, p999, max;
+  for (const KafkaBenchResult& r : row.runs) {
+    const producer::ProducerStats& s = r.produce.stats;
+    prs.push_back(r.produce_records_per_s());
+    pmb.push_back(r.produce_mb_per_s());
+    crs.push_back(r.consume_records_per_s());
+    cmb.push_back(r.consume_mb_per_s());
+    if (s.sent > 0) {
+      payload.push_back(static_cast<double>(s.bytes) / static_cast<double>(s.sent));
+      if (r.produce.wire_bytes >= 0) {
+        wire.push_back(static_cast<double>(r.produce.wire_bytes) / static_cast<double>(s.sent));
+      }
+    }
+    const RowLatency lat = latency_of(r);
+    out.latency.end_to_end = lat.end_to_end;
+    out.latency.summary.count += lat.summary.count;
+    avg.push_back(lat.summary.avg_ms);
+    p50.push_back(lat.summary.p50_ms);
+    p90.push_back(lat.summary.p90_ms);
+    p99.push_back(lat.summary.p99_ms);
+    p999.push_back(lat.summary.p999_ms);
+    max.push_back(lat.summary.max_ms);
+    out.sent += s.sent;
+    out.consumed += r.consumed;
+    out.decode_errors += r.decode_errors;
+    out.complete = out.complete && r.complete();
+  }
+  out.produce_records_per_s = spread_of(prs);
+  out.produce_mb_per_s = spread_of(pmb);
+  out.consume_records_per_s = spread_of(crs);
+  out.consume_mb_per_s = spread_of(cmb);
+  out.payload_bytes_per_record = median_of(payload);
+  out.wire_bytes_per_record = wire.empty() ? -1 : median_of(wire);
+  out.latency.summary.avg_ms = median_of(avg);
+  out.latency.summary.p50_ms = median_of(p50);
+  out.latency.summary.p90_ms = median_of(p90);
+  out.latency.summary.p99_ms = median_of(p99);
+  out.latency.summary.p999_ms = median_of(p999);
+  out.latency.summary.max_ms = median_of(max);
+  return out;
+}
+
 std::string kafka_bench_json(const KafkaBenchConfiguration& c,
                              const std::vector<KafkaBenchRow>& rows) {
   const MachineInfo m = describe_machine();
@@ -454,6 +556,7 @@ std::string kafka_bench_json(const KafkaBenchConfiguration& c,
       {"rate", c.rate},
       {"seed", c.seed},
       {"tidemark_headers", c.tidemark_headers},
+      {"repeat", c.repeat},
       {"machine",
        {{"cpu_model", m.cpu_model},
         {"cpus", m.cpus},
@@ -463,50 +566,30 @@ std::string kafka_bench_json(const KafkaBenchConfiguration& c,
   };
   nlohmann::json out = nlohmann::json::array();
   for (const KafkaBenchRow& row : rows) {
-    const KafkaBenchResult& r = row.result;
-    const producer::ProducerStats& s = r.produce.stats;
-    const RowLatency lat = latency_of(r);
-    nlohmann::json dropped = nlohmann::json::object();
-    for (const auto& [partition, n] : r.produce.dropped_by_broker) {
-      dropped[std::to_string(partition)] = n;
+    const KafkaBenchSummary sum = summarize(row);
+    nlohmann::json runs = nlohmann::json::array();
+    for (std::size_t i = 0; i < row.runs.size(); ++i) {
+      runs.push_back(run_json(i < row.topics.size() ? row.topics[i] : "", row.runs[i]));
     }
-    const double per_record = s.sent > 0 ? 1.0 / static_cast<double>(s.sent) : 0;
     out.push_back({
         {"event", row.event},
         {"format", row.format},
-        {"topic", row.topic},
-        {"sent", s.sent},
-        {"acked", s.acked},
-        {"failed", s.failed},
-        {"consumed", r.consumed},
-        {"decode_errors", r.decode_errors},
-        {"missing", r.missing},
-        {"complete", r.complete()},
-        {"interrupted", r.interrupted},
-        {"dropped_by_broker", dropped},
-        {"payload_bytes_per_record", static_cast<double>(s.bytes) * per_record},
-        {"wire_bytes_per_record",
-         r.produce.wire_bytes < 0
-             ? nlohmann::json(nullptr)
-             : nlohmann::json(static_cast<double>(r.produce.wire_bytes) * per_record)},
+        {"sent", sum.sent},
+        {"consumed", sum.consumed},
+        {"decode_errors", sum.decode_errors},
+        {"complete", sum.complete},
+        {"payload_bytes_per_record", sum.payload_bytes_per_record},
+        {"wire_bytes_per_record", sum.wire_bytes_per_record < 0
+                                      ? nlohmann::json(nullptr)
+                                      : nlohmann::json(sum.wire_bytes_per_record)},
         {"produce",
-         {{"elapsed_s", s.elapsed_s},
-          {"records_per_s", r.produce_records_per_s()},
-          {"mb_per_s", r.produce_mb_per_s()}}},
+         {{"records_per_s", spread_json(sum.produce_records_per_s)},
+          {"mb_per_s", spread_json(sum.produce_mb_per_s)}}},
         {"consume",
-         {{"elapsed_s", r.consume_s},
-          {"records_per_s", r.consume_records_per_s()},
-          {"mb_per_s", r.consume_mb_per_s()}}},
-        {"latency_ms",
-         {{"kind", lat.end_to_end ? "end_to_end_from_intended_send" : "delivery_send_to_ack"},
-          {"count", lat.summary.count},
-          {"avg", lat.summary.avg_ms},
-          {"p50", lat.summary.p50_ms},
-          {"p90",
-           lat.summary.p90_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(lat.summary.p90_ms)},
-          {"p99", lat.summary.p99_ms},
-          {"p999", lat.summary.p999_ms},
-          {"max", lat.summary.max_ms}}},
+         {{"records_per_s", spread_json(sum.consume_records_per_s)},
+          {"mb_per_s", spread_json(sum.consume_mb_per_s)}}},
+        {"latency_ms", latency_json(sum.latency)},
+        {"runs", std::move(runs)},
     });
   }
   doc["results"] = std::move(out);

@@ -75,10 +75,11 @@ TEST(BenchKafkaCli, JsonLinesOnAPipeAndTheJsonFile) {
   EXPECT_EQ(proto_row["format"], "protobuf");
   for (const nlohmann::json& row : doc["results"]) {
     EXPECT_EQ(row["sent"], 200);
-    EXPECT_EQ(row["acked"], 200);
+    ASSERT_EQ(row["runs"].size(), 1u);
+    EXPECT_EQ(row["runs"][0]["acked"], 200);
     EXPECT_EQ(row["decode_errors"], 0);
-    EXPECT_GT(row["produce"]["records_per_s"].get<double>(), 0);
-    EXPECT_GT(row["consume"]["records_per_s"].get<double>(), 0);
+    EXPECT_GT(row["produce"]["records_per_s"]["median"].get<double>(), 0);
+    EXPECT_GT(row["consume"]["records_per_s"]["median"].get<double>(), 0);
     EXPECT_GT(row["latency_ms"]["p50"].get<double>(), 0);
     EXPECT_TRUE(row["wire_bytes_per_record"].is_number()) << row.dump();
   }
@@ -112,14 +113,36 @@ TEST(BenchKafkaCli, LatencyModeMeasuresEndToEndFromTheIntendedSendTime) {
   EXPECT_EQ(doc["configuration"]["mode"], "latency");
   for (const nlohmann::json& row : doc["results"]) {
     EXPECT_EQ(row["consumed"], 400);
-    EXPECT_EQ(row["missing"], 0);
+    EXPECT_EQ(row["runs"][0]["missing"], 0);
     EXPECT_EQ(row["latency_ms"]["kind"], "end_to_end_from_intended_send");
     EXPECT_EQ(row["latency_ms"]["count"], 400);
     EXPECT_GT(row["latency_ms"]["p50"].get<double>(), 0);
     EXPECT_LE(row["latency_ms"]["p50"].get<double>(), row["latency_ms"]["max"].get<double>());
     // 400 records at 2000/s take about 0.2 s to send.
-    EXPECT_GT(row["produce"]["elapsed_s"].get<double>(), 0.15);
+    EXPECT_GT(row["runs"][0]["produce"]["elapsed_s"].get<double>(), 0.15);
   }
+}
+
+TEST(BenchKafkaCli, RepeatRunsEveryFormatOnFreshTopicsAndReportsMedians) {
+  const std::string path = temp_path("repeat.json");
+  std::remove(path.c_str());
+  auto r = run_tidemark(
+      "bench kafka --format json,protobuf -c 300 --repeat 2 --output table --json " + path, false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("medians of 2 runs with (min-max)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("600/600"), std::string::npos) << r.out;
+  const nlohmann::json doc = read_json(path);
+  EXPECT_EQ(doc["configuration"]["repeat"], 2);
+  std::set<std::string> topics;
+  for (const nlohmann::json& row : doc["results"]) {
+    ASSERT_EQ(row["runs"].size(), 2u);
+    EXPECT_EQ(row["consumed"], 600);
+    const nlohmann::json& rate = row["produce"]["records_per_s"];
+    EXPECT_LE(rate["min"].get<double>(), rate["median"].get<double>());
+    EXPECT_LE(rate["median"].get<double>(), rate["max"].get<double>());
+    for (const nlohmann::json& run : row["runs"]) topics.insert(run["topic"]);
+  }
+  EXPECT_EQ(topics.size(), 4u);
 }
 
 struct BadFlag {
@@ -141,8 +164,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadFlag{"--event car", "--event 'car'"}, BadFlag{"--format avro", "--format"},
         BadFlag{"--format json,json", "--format 'json'"}, BadFlag{"-c 0", "-c/--count '0'"},
-        BadFlag{"-c many", "-c/--count 'many'"}, BadFlag{"--rate abc", "--rate"},
-        BadFlag{"--rate 0", "--rate '0'"}, BadFlag{"--partitions 0", "--partitions '0'"},
+        BadFlag{"--repeat 0", "--repeat '0'"}, BadFlag{"-c many", "-c/--count 'many'"},
+        BadFlag{"--rate abc", "--rate"}, BadFlag{"--rate 0", "--rate '0'"},
+        BadFlag{"--partitions 0", "--partitions '0'"},
         BadFlag{"-b localhost:1 --partitions 2", "--partitions"}, BadFlag{"-z rar", "rar"},
         BadFlag{"-X nokey", "nokey"}, BadFlag{"--producer-props linger.ms=soon", "soon"},
         BadFlag{"--consumer-props nokey", "nokey"}, BadFlag{"--seed -1", "--seed '-1'"},

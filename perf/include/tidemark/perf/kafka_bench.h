@@ -29,6 +29,7 @@
 #include "tidemark/core/events.h"
 #include "tidemark/core/status.h"
 #include "tidemark/kafka/config.h"
+#include "tidemark/perf/spread.h"
 #include "tidemark/producer/event_producer.h"
 #include "tidemark/serializers/serializer_registry.h"
 
@@ -207,13 +208,28 @@ struct KafkaBenchConfiguration {
   double rate = 0;
   std::uint64_t seed = 0;
   bool tidemark_headers = true;
+  int repeat = 1;
 };
+
+// One event type and format, measured `repeat` times (each run on a fresh topic).
 struct KafkaBenchRow {
   std::string event;
   std::string format;
-  std::string topic;
-  KafkaBenchResult result;
+  std::vector<std::string> topics;  // one per run
+  std::vector<KafkaBenchResult> runs;
 };
+
+// What a row's runs add up to: medians with ranges, the latency percentiles' medians.
+struct KafkaBenchSummary {
+  Spread produce_records_per_s, produce_mb_per_s, consume_records_per_s, consume_mb_per_s;
+  double payload_bytes_per_record = 0;
+  double wire_bytes_per_record = -1;  // median over the runs that have it; -1: none
+  RowLatency latency;                 // each field the median over the runs
+  std::uint64_t sent = 0, consumed = 0, decode_errors = 0;  // summed over the runs
+  bool complete = true;                                     // every run
+};
+KafkaBenchSummary summarize(const KafkaBenchRow& row);
+
 std::string kafka_bench_json(const KafkaBenchConfiguration& configuration,
                              const std::vector<KafkaBenchRow>& rows);
 
