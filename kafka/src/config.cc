@@ -63,14 +63,24 @@ constexpr JavaHint kJavaHints[] = {
     {"value.deserializer", "tidemark picks the decoder from the record headers or --format"},
 };
 
+// Every property librdkafka 2.0.2 flags _RK_SENSITIVE (it prints them as "[redacted]" in its own
+// `debug=conf` dump; checked against the installed library, see docs/security.md), plus Java
+// client names people carry over in properties files. sasl.username is one: on managed clusters
+// (Confluent Cloud) it is the API key, half of the credential. ssl.key.location names the private
+// key file and ssl.ca.pem may hold a private CA; librdkafka hides both, so tidemark does too.
 constexpr std::string_view kSecretKeys[] = {
-    "sasl.password",
+    // librdkafka 2.0.2, _RK_SENSITIVE
+    "ssl.key.location",
     "ssl.key.password",
     "ssl.key.pem",
     "ssl_key",
+    "ssl.ca.pem",
     "ssl.keystore.password",
-    "sasl.oauthbearer.client.secret",
+    "sasl.username",
+    "sasl.password",
     "sasl.oauthbearer.config",
+    "sasl.oauthbearer.client.secret",
+    // Java client properties (librdkafka rejects them, but their values are secrets all the same)
     "sasl.jaas.config",
     "ssl.keystore.key",
     "ssl.truststore.password",
