@@ -38,6 +38,7 @@ bool is_subcommand(CLI::App& app, const std::string& word) {
 
 int main(int argc, char** argv) {
   using namespace tidemark::cli;
+  set_command_line(argc, argv);
   Context ctx{tidemark::serializers::make_builtin_registry()};
 
   CLI::App app{
@@ -78,7 +79,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // CLI11's own codes differ per error kind; tidemark documents one: 2 for every usage error.
-    std::cerr << "tidemark: error: " << e.what() << "\nRun 'tidemark --help' for usage.\n";
+    std::cerr << "tidemark: error: " << redact_command_line_secrets(e.what())
+              << "\nRun 'tidemark --help' for usage.\n";
     return kExitUsage;
   }
   return ctx.exit_code;

@@ -555,6 +555,63 @@ std::string trim_librdkafka_error(const char* errstr) {
   return std::string(s);
 }
 
+namespace {
+
+std::string conf_value(const rd_kafka_conf_t* conf, const char* key) {
+  char value[256] = "";
+  std::size_t size = sizeof value;
+  if (rd_kafka_conf_get(conf, key, value, &size) != RD_KAFKA_CONF_OK) return "";
+  return value;
+}
+
+extern "C" void discard_preflight_log(const rd_kafka_t*, int, const char*, const char*) {}
+
+extern "C" void note_preflight_error(rd_kafka_t*, int err, const char*, void* opaque) {
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) *static_cast<bool*>(opaque) = true;
+}
+
+// librdkafka 2.0.2's built-in unsecured JWT handler (sasl.mechanism=OAUTHBEARER with
+// enable.sasl.oauthbearer.unsecure.jwt=true) parses sasl.oauthbearer.config when a client
+// starts. A value it cannot parse is reported with an excerpt of the value ("Unrecognized
+// sasl.oauthbearer.config beginning at: ..."), a secret, and once a broker answers, the client
+// crashes (a null mutex in librdkafka's main thread; reproduced with plain librdkafka). So try
+// the value on a throwaway client with no brokers first, and fail before anything connects,
+// without quoting it.
+Status check_unsecured_jwt(const rd_kafka_conf_t* conf, const Config& config) {
+  if (conf_value(conf, "sasl.mechanisms") != "OAUTHBEARER" ||
+      conf_value(conf, "enable.sasl.oauthbearer.unsecure.jwt") != "true" ||
+      conf_value(conf, "sasl.oauthbearer.method") == "oidc") {
+    return Status();
+  }
+  ConfPtr probe(rd_kafka_conf_dup(conf));
+  char errstr[512] = "";
+  if (rd_kafka_conf_set(probe.get(), "bootstrap.servers", "", errstr, sizeof errstr) !=
+      RD_KAFKA_CONF_OK) {
+    return Status();  // cannot isolate the probe: let the real client report what it finds
+  }
+  bool token_failed = false;
+  rd_kafka_conf_set_opaque(probe.get(), &token_failed);
+  rd_kafka_conf_set_log_cb(probe.get(), discard_preflight_log);
+  rd_kafka_conf_set_error_cb(probe.get(), note_preflight_error);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, probe.get(), errstr, sizeof errstr);
+  if (rk == nullptr) return Status();  // the real client reports it, with its own wording
+  probe.release();
+  // The handler runs as the client starts; its failure is queued for the first poll.
+  for (int i = 0; i < 5 && !token_failed; ++i) rd_kafka_poll(rk, i == 0 ? 0 : 20);
+  rd_kafka_destroy(rk);
+  if (!token_failed) return Status();
+  const std::optional<ConfigEntry> entry = config.entry("sasl.oauthbearer.config");
+  const std::string origin = entry ? entry->origin : std::string("-X");
+  return core::invalid_argument(
+      locate(origin, "sasl.oauthbearer.config=" + std::string(kRedacted)) +
+      ": librdkafka's unsecured JWT handler (enable.sasl.oauthbearer.unsecure.jwt=true) cannot "
+      "use it (not shown: the value is secret); it takes space-separated name=value pairs: "
+      "principal=NAME (required), principalClaimName, scopeClaimName, scope (comma-separated), "
+      "lifeSeconds (a positive whole number), extension_NAME");
+}
+
+}  // namespace
+
 Result<ConfPtr> ConfigAccess::build_conf(const Config& config) {
   ConfPtr conf(rd_kafka_conf_new());
   char errstr[512] = "";
@@ -573,6 +630,7 @@ Result<ConfPtr> ConfigAccess::build_conf(const Config& config) {
       }
     }
   }
+  TIDEMARK_RETURN_IF_ERROR(check_unsecured_jwt(conf.get(), config));
   return conf;
 }
 

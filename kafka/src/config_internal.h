@@ -23,7 +23,10 @@ struct ConfigAccess {
   // A new librdkafka configuration with every effective setting of `config` applied, lowest
   // layer first. Callbacks (delivery reports, logging, rebalance) are the caller's to add.
   // Errors: kInvalidArgument if librdkafka rejects a setting after all (every setting was
-  // checked when set, so this means a librdkafka-internal interaction), worded like set().
+  // checked when set, so this means a librdkafka-internal interaction), worded like set(); and
+  // kInvalidArgument when sasl.mechanism=OAUTHBEARER with the built-in unsecured JWT handler
+  // cannot parse sasl.oauthbearer.config (tried on a throwaway client without brokers: librdkafka
+  // 2.0.2 would quote the secret value and later crash).
   static core::Result<ConfPtr> build_conf(const Config& config);
 };
 

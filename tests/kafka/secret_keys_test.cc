@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "config_internal.h"  // kafka/src, for build_conf
 #include "tidemark/kafka/config.h"
 
 namespace {
@@ -99,6 +100,36 @@ TEST(SecretKeys, CoverEveryPropertyLibrdkafkaRedacts) {
         << name << " is sensitive in librdkafka " << rd_kafka_version_str()
         << " but kafka::is_secret_key() would print it";
   }
+}
+
+tidemark::kafka::Config oauthbearer_config(const std::string& oauthbearer_config) {
+  tidemark::kafka::Config config(tidemark::kafka::ClientRole::kConsumer);
+  for (const std::string x :
+       {"sasl.mechanism=OAUTHBEARER", "security.protocol=sasl_plaintext",
+        "enable.sasl.oauthbearer.unsecure.jwt=true"}) {
+    EXPECT_TRUE(config.apply_x_option(x).ok()) << x;
+  }
+  EXPECT_TRUE(config.apply_x_option("sasl.oauthbearer.config=" + oauthbearer_config).ok());
+  return config;
+}
+
+// librdkafka 2.0.2 quotes an unparsable sasl.oauthbearer.config in its token error and crashes
+// once a broker answers; build_conf() tries it first and fails without the value.
+TEST(SecretKeys, UnparsableUnsecuredJwtConfigFailsBeforeAnyClientWithoutQuotingIt) {
+  for (const std::string bad : {"junk=planted-oauth-SECRET", "principal=a lifeSeconds=planted-x",
+                                "lifeSeconds=60 scope=planted-oauth-SECRET"}) {
+    const auto conf = tidemark::kafka::internal::build_conf(oauthbearer_config(bad));
+    ASSERT_FALSE(conf.ok()) << bad;
+    EXPECT_EQ(conf.status().code(), tidemark::core::StatusCode::kInvalidArgument);
+    EXPECT_NE(conf.status().message().find("-X sasl.oauthbearer.config=[redacted]"),
+              std::string::npos)
+        << conf.status().message();
+    EXPECT_EQ(conf.status().message().find("planted"), std::string::npos)
+        << conf.status().message();
+  }
+  EXPECT_TRUE(tidemark::kafka::internal::build_conf(
+                  oauthbearer_config("principal=admin scope=a,b lifeSeconds=600"))
+                  .ok());
 }
 
 }  // namespace
