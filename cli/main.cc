@@ -63,10 +63,23 @@ int main(int argc, char** argv) {
 
   // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
   if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
-    std::cerr << "tidemark: error: unknown command '" << argv[1] << "' (commands: "
-              << subcommand_names(app)
-              << ")\nRun 'tidemark --help' for usage.\n";
+    std::cerr << redact_command_line_secrets("tidemark: error: unknown command '" +
+                                             std::string(argv[1]) + "' (commands: " +
+                                             subcommand_names(app) + ")")
+              << "\nRun 'tidemark --help' for usage.\n";
     return kExitUsage;
+  }
+  // The same for an option before the command (`tidemark --topic t produce`).
+  if (argc > 1 && argv[1][0] == '-') {
+    const std::string word(argv[1]);
+    if (app.get_option_no_throw(word.substr(0, word.find('='))) == nullptr) {
+      std::cerr << redact_command_line_secrets("tidemark: error: unknown option '" + word +
+                                               "' before the command (tidemark COMMAND "
+                                               "[OPTIONS]; commands: " +
+                                               subcommand_names(app) + ")")
+                << "\nRun 'tidemark --help' for usage.\n";
+      return kExitUsage;
+    }
   }
 
   try {
