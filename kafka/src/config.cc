@@ -2,11 +2,15 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -547,12 +551,79 @@ std::string Config::describe() const {
 
 namespace internal {
 
+namespace {
+
+// Every secret value any Config handed to librdkafka in this process. librdkafka's own texts
+// (log lines, error strings) are scrubbed of them: it redacts its sensitive properties in its
+// configuration dump, but other messages can still carry them (OpenSSL's "calling
+// fopen(<ssl.key.location>, r)"). Kept for the process's lifetime, as librdkafka keeps them.
+std::mutex g_secrets_mutex;
+std::set<std::string>& secret_values() {
+  static std::set<std::string> values;
+  return values;
+}
+
+// Shorter values would turn ordinary words of a log line into "[redacted]".
+constexpr std::size_t kMinScrubbedLength = 3;
+
+void remember_secret(std::string_view key, const std::string& value) {
+  std::lock_guard<std::mutex> lock(g_secrets_mutex);
+  if (value.size() >= kMinScrubbedLength) secret_values().insert(value);
+  if (key == "sasl.oauthbearer.config") {
+    // librdkafka quotes parts of it ("beginning at: ..."): scrub each name=value pair and value.
+    std::size_t start = 0;
+    while (start < value.size()) {
+      std::size_t end = value.find_first_of(" \t", start);
+      if (end == std::string::npos) end = value.size();
+      const std::string token = value.substr(start, end - start);
+      if (token.size() >= kMinScrubbedLength) secret_values().insert(token);
+      const std::size_t eq = token.find('=');
+      if (eq != std::string::npos && token.size() - eq - 1 >= kMinScrubbedLength) {
+        secret_values().insert(token.substr(eq + 1));
+      }
+      start = end + 1;
+    }
+  }
+}
+
+}  // namespace
+
+std::string scrub_secrets(std::string text) {
+  std::lock_guard<std::mutex> lock(g_secrets_mutex);
+  // Longest first, so that a value containing another is replaced whole.
+  std::vector<const std::string*> values;
+  for (const std::string& v : secret_values()) values.push_back(&v);
+  std::sort(values.begin(), values.end(),
+            [](const std::string* a, const std::string* b) { return a->size() > b->size(); });
+  for (const std::string* v : values) {
+    for (std::size_t pos = text.find(*v); pos != std::string::npos;
+         pos = text.find(*v, pos + kRedacted.size())) {
+      text.replace(pos, v->size(), kRedacted);
+    }
+  }
+  return text;
+}
+
+void log_scrubbed(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  // librdkafka's default format (rd_kafka_log_print), after scrubbing.
+  try {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+    const std::string line = scrub_secrets(buf != nullptr ? buf : "");
+    std::fprintf(stderr, "%%%i|%lld.%03lld|%s|%s| %s\n", level, ms / 1000, ms % 1000,
+                 fac != nullptr ? fac : "", rk != nullptr ? rd_kafka_name(rk) : "",
+                 line.c_str());
+  } catch (...) {
+    // Nothing may leave a librdkafka callback; a lost log line is the lesser harm.
+  }
+}
+
 std::string trim_librdkafka_error(const char* errstr) {
   std::string_view s(errstr);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
     s.remove_suffix(1);
   }
-  return std::string(s);
+  return scrub_secrets(std::string(s));
 }
 
 namespace {
@@ -615,6 +686,12 @@ Status check_unsecured_jwt(const rd_kafka_conf_t* conf, const Config& config) {
 Result<ConfPtr> ConfigAccess::build_conf(const Config& config) {
   ConfPtr conf(rd_kafka_conf_new());
   char errstr[512] = "";
+  for (const Config::Layer& layer : config.layers_) {
+    for (const auto& [key, s] : layer) {
+      if (is_secret_key(key) || is_secret_key(s.spelled_as)) remember_secret(key, s.value);
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf.get(), log_scrubbed);
   for (const Config::Layer& layer : config.layers_) {
     for (const auto& [key, s] : layer) {
       if (rd_kafka_conf_set(conf.get(), key.c_str(), s.value.c_str(), errstr, sizeof errstr) !=

@@ -132,4 +132,20 @@ TEST(SecretKeys, UnparsableUnsecuredJwtConfigFailsBeforeAnyClientWithoutQuotingI
                   .ok());
 }
 
+// librdkafka's own texts (log lines, error strings) pass through scrub_secrets: OpenSSL's
+// "calling fopen(<ssl.key.location>, r)" must not show the key's path.
+TEST(SecretKeys, LibrdkafkaTextsAreScrubbedOfEverySecretHandedToIt) {
+  tidemark::kafka::Config config(tidemark::kafka::ClientRole::kProducer);
+  ASSERT_TRUE(config.apply_x_option("ssl.key.location=/keys/planted-key-path.pem").ok());
+  ASSERT_TRUE(config.apply_x_option("sasl.password=planted-pw").ok());
+  ASSERT_TRUE(config.apply_x_option("sasl.username=ab").ok());  // too short to scrub safely
+  ASSERT_TRUE(config.apply_x_option("client.id=planted-but-not-secret").ok());
+  ASSERT_TRUE(tidemark::kafka::internal::build_conf(config).ok());
+  const std::string text = tidemark::kafka::internal::trim_librdkafka_error(
+      "calling fopen(/keys/planted-key-path.pem, r): planted-pw; client planted-but-not-secret "
+      "tab\n");
+  EXPECT_EQ(text,
+            "calling fopen([redacted], r): [redacted]; client planted-but-not-secret tab");
+}
+
 }  // namespace
