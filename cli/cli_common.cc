@@ -85,9 +85,7 @@ void replace_all(std::string& text, std::string_view what, std::string_view with
 
 }  // namespace
 
-void set_command_line(int argc, char** argv) {
-  command_line().assign(argv, argv + argc);
-}
+void set_command_line(int argc, char** argv) { command_line().assign(argv, argv + argc); }
 
 std::string redact_command_line_secrets(std::string text) {
   const std::vector<std::string>& args = command_line();

@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
   // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
   if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
     std::cerr << redact_command_line_secrets("tidemark: error: unknown command '" +
-                                             std::string(argv[1]) + "' (commands: " +
-                                             subcommand_names(app) + ")")
+                                             std::string(argv[1]) +
+                                             "' (commands: " + subcommand_names(app) + ")")
               << "\nRun 'tidemark --help' for usage.\n";
     return kExitUsage;
   }

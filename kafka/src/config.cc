@@ -611,8 +611,7 @@ void log_scrubbed(const rd_kafka_t* rk, int level, const char* fac, const char* 
     const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
     const std::string line = scrub_secrets(buf != nullptr ? buf : "");
     std::fprintf(stderr, "%%%i|%lld.%03lld|%s|%s| %s\n", level, ms / 1000, ms % 1000,
-                 fac != nullptr ? fac : "", rk != nullptr ? rd_kafka_name(rk) : "",
-                 line.c_str());
+                 fac != nullptr ? fac : "", rk != nullptr ? rd_kafka_name(rk) : "", line.c_str());
   } catch (...) {
     // Nothing may leave a librdkafka callback; a lost log line is the lesser harm.
   }

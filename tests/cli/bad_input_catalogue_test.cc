@@ -192,9 +192,9 @@ class BadInputCatalogue : public ::testing::Test {
       broker_process_->wait_for_stdout("bootstrap:", std::chrono::seconds(20));
     }
     // A record without tidemark's headers, as another producer would write it.
-    kcat_status_ = std::system(("printf 'not json at all' | /usr/bin/kcat -b " + broker_ +
-                                " -t rawtext -p 0 -P 2>&1")
-                                   .c_str());
+    kcat_status_ = std::system(
+        ("printf 'not json at all' | /usr/bin/kcat -b " + broker_ + " -t rawtext -p 0 -P 2>&1")
+            .c_str());
   }
 
   static void TearDownTestSuite() {
@@ -209,12 +209,11 @@ class BadInputCatalogue : public ::testing::Test {
   }
 
   static std::string substitute(std::string text) {
-    const std::map<std::string, std::string> values = {
-        {"{tmp}", tmp_},
-        {"{data}", TIDEMARK_TEST_DATA_DIR},
-        {"{closed}", "127.0.0.1:1"},
-        {"{silent}", silent_},
-        {"{broker}", broker_}};
+    const std::map<std::string, std::string> values = {{"{tmp}", tmp_},
+                                                       {"{data}", TIDEMARK_TEST_DATA_DIR},
+                                                       {"{closed}", "127.0.0.1:1"},
+                                                       {"{silent}", silent_},
+                                                       {"{broker}", broker_}};
     for (const auto& [key, value] : values) {
       for (std::size_t pos = text.find(key); pos != std::string::npos;
            pos = text.find(key, pos + value.size())) {

@@ -17,8 +17,9 @@ namespace {
 using tidemark::testing::RunResult;
 
 RunResult run(const std::string& args, bool merge_stderr = true) {
-  return tidemark::testing::run_tidemark(args, merge_stderr ? tidemark::testing::Stderr::kMerged
-                                                            : tidemark::testing::Stderr::kDiscarded);
+  return tidemark::testing::run_tidemark(args, merge_stderr
+                                                   ? tidemark::testing::Stderr::kMerged
+                                                   : tidemark::testing::Stderr::kDiscarded);
 }
 
 // The statement without the comment lines above it.

@@ -61,17 +61,20 @@ class Secrets : public ::testing::Test {
   // than the planted *.properties inputs) holds the marker.
   void expect_no_secret(const std::string& args, int exit_code) {
     const RunResult r = tidemark::testing::run_tidemark_split(args, "timeout 120 ");
-    EXPECT_EQ(r.exit_code, exit_code) << "tidemark " << args << "\nstderr: " << r.err.substr(0, 4000);
-    EXPECT_EQ(r.out.find(kMarker), std::string::npos)
-        << "stdout of tidemark " << args << ":\n" << excerpt(r.out);
-    EXPECT_EQ(r.err.find(kMarker), std::string::npos)
-        << "stderr of tidemark " << args << ":\n" << excerpt(r.err);
+    EXPECT_EQ(r.exit_code, exit_code)
+        << "tidemark " << args << "\nstderr: " << r.err.substr(0, 4000);
+    EXPECT_EQ(r.out.find(kMarker), std::string::npos) << "stdout of tidemark " << args << ":\n"
+                                                      << excerpt(r.out);
+    EXPECT_EQ(r.err.find(kMarker), std::string::npos) << "stderr of tidemark " << args << ":\n"
+                                                      << excerpt(r.err);
     for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
       if (entry.path().extension() == ".properties") continue;  // the inputs
       std::ifstream in(entry.path(), std::ios::binary);
-      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
       EXPECT_EQ(text.find(kMarker), std::string::npos)
-          << entry.path() << " written by tidemark " << args << ":\n" << excerpt(text);
+          << entry.path() << " written by tidemark " << args << ":\n"
+          << excerpt(text);
       std::filesystem::remove(entry.path());
     }
   }
@@ -112,15 +115,14 @@ TEST_F(Secrets, FailedConnectionsShowNone) {
 
 TEST_F(Secrets, RejectedSettingsShowNone) {
   // Not supported by this librdkafka build: rejected at once, the value not quoted.
-  expect_no_secret("produce -b embedded -t s -c 1 -X sasl.oauthbearer.client.secret=" +
-                       planted("client-secret"),
-                   2);
+  expect_no_secret(
+      "produce -b embedded -t s -c 1 -X sasl.oauthbearer.client.secret=" + planted("client-secret"),
+      2);
   // Malformed -X arguments that hold a secret.
   expect_no_secret("produce -b embedded -t s -c 1 -X 'sasl.password:" + planted("colon") + "'", 2);
   expect_no_secret("produce -b embedded -t s -c 1 -X sasl.password " + planted("word"), 2);
-  expect_no_secret("produce -b embedded -t s -c 1 -Xsasl.password=" + planted("glued") +
-                       " --no-such-flag",
-                   2);
+  expect_no_secret(
+      "produce -b embedded -t s -c 1 -Xsasl.password=" + planted("glued") + " --no-such-flag", 2);
   // A file whose later line is rejected.
   {
     std::ofstream(dir_ + "/bad.properties")

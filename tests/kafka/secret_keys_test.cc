@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -52,9 +52,13 @@ std::vector<std::string> all_property_names() {
 TEST(SecretKeys, CoverEveryPropertyLibrdkafkaRedacts) {
   // Properties whose probe value would make rd_kafka_new() fail (a keystore needs its password,
   // an assignment strategy must exist), or that load code; none is sensitive in librdkafka.
-  const std::set<std::string> skip = {"plugin.library.paths", "partition.assignment.strategy",
-                                      "ssl.keystore.location", "ssl.engine.location",
-                                      "ssl.providers", "group.protocol.type", "debug"};
+  const std::set<std::string> skip = {"plugin.library.paths",
+                                      "partition.assignment.strategy",
+                                      "ssl.keystore.location",
+                                      "ssl.engine.location",
+                                      "ssl.providers",
+                                      "group.protocol.type",
+                                      "debug"};
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
   std::vector<std::string> probed;
@@ -104,9 +108,8 @@ TEST(SecretKeys, CoverEveryPropertyLibrdkafkaRedacts) {
 
 tidemark::kafka::Config oauthbearer_config(const std::string& oauthbearer_config) {
   tidemark::kafka::Config config(tidemark::kafka::ClientRole::kConsumer);
-  for (const std::string x :
-       {"sasl.mechanism=OAUTHBEARER", "security.protocol=sasl_plaintext",
-        "enable.sasl.oauthbearer.unsecure.jwt=true"}) {
+  for (const std::string x : {"sasl.mechanism=OAUTHBEARER", "security.protocol=sasl_plaintext",
+                              "enable.sasl.oauthbearer.unsecure.jwt=true"}) {
     EXPECT_TRUE(config.apply_x_option(x).ok()) << x;
   }
   EXPECT_TRUE(config.apply_x_option("sasl.oauthbearer.config=" + oauthbearer_config).ok());
@@ -144,8 +147,7 @@ TEST(SecretKeys, LibrdkafkaTextsAreScrubbedOfEverySecretHandedToIt) {
   const std::string text = tidemark::kafka::internal::trim_librdkafka_error(
       "calling fopen(/keys/planted-key-path.pem, r): planted-pw; client planted-but-not-secret "
       "tab\n");
-  EXPECT_EQ(text,
-            "calling fopen([redacted], r): [redacted]; client planted-but-not-secret tab");
+  EXPECT_EQ(text, "calling fopen([redacted], r): [redacted]; client planted-but-not-secret tab");
 }
 
 }  // namespace
