@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
     install(app, ctx);
   }
 
+  if (argc < 2) {
+    std::cerr << "tidemark: error: a command is required (commands: " << subcommand_names(app)
+              << ")\nRun 'tidemark --help' for usage.\n";
+    return kExitUsage;
+  }
   // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
   if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
     std::cerr << redact_command_line_secrets("tidemark: error: unknown command '" +

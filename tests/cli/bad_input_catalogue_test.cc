@@ -47,7 +47,7 @@ const std::vector<BadInput> kCatalogue = {
     // ---- any command ----
     {"frobnicate", 2, "unknown command 'frobnicate'"},
     {"--frobnicate produce", 2, "unknown option '--frobnicate' before the command"},
-    {"", 2, "A subcommand is required"},
+    {"", 2, "a command is required (commands: produce, consume"},
     {"produce --frobnicate", 2, "not expected: --frobnicate"},
     // ---- produce: flag values ----
     {"produce --dry-run -c -5", 2, "-c/--count '-5': not a non-negative whole number"},
