@@ -282,7 +282,7 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
     std::string_view name = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
     if (name.empty()) name = topic;
     std::string text = m->partition >= 0 ? partition_name(name, m->partition) + ": " : "";
-    text += rd_kafka_message_errstr(m);
+    text += internal::trim_librdkafka_error(rd_kafka_message_errstr(m));
     event.error = Status(StatusCode::kKafka, std::move(text));
     if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
       event.error_kind = PollErrorKind::kOffsetReset;
@@ -696,7 +696,7 @@ Result<OffsetForTimeAnswer> Consumer::Impl::scan(std::int32_t partition, std::in
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
           if (m->offset >= high) done = true;
         } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          last_error = rd_kafka_message_errstr(m);
+          last_error = internal::trim_librdkafka_error(rd_kafka_message_errstr(m));
         } else if (m->offset >= high) {
           done = true;  // bounded by the high watermark offset read before
         } else {
