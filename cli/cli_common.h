@@ -37,6 +37,7 @@ void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc
 void install_consume_command(CLI::App& app, Context& ctx);  // consume_command.cc
+void install_offsets_command(CLI::App& app, Context& ctx);  // offsets_command.cc
 void install_ddl_command(CLI::App& app, Context& ctx);      // ddl_command.cc
 void install_chart_command(CLI::App& app, Context& ctx);    // chart_command.cc
 

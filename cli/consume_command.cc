@@ -393,7 +393,7 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
       !st.ok()) {
     return report_error(st);
   }
-  core::Result<std::string> group_or = group_from_flags(f.start, config);
+  core::Result<std::string> group_or = group_from_flags(f.start.group, config);
   if (!group_or.ok()) return report_error(group_or.status());
   const std::string group = *group_or;
   warn_if_auto_offset_reset_configured(config);

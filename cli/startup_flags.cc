@@ -209,8 +209,8 @@ core::Result<StartupSpec> startup_spec_from_flags(
   return spec;
 }
 
-core::Result<std::string> group_from_flags(const StartupFlags& f, const kafka::Config& config) {
-  std::string group = f.group;
+core::Result<std::string> group_from_flags(const std::string& flag, const kafka::Config& config) {
+  std::string group = flag;
   if (const std::optional<std::string> configured = config.get("group.id")) {
     if (!group.empty() && *configured != group) {
       return core::invalid_argument("-g " + group + " contradicts group.id=" + *configured +

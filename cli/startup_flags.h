@@ -66,8 +66,8 @@ core::Result<consumer::StartupSpec> startup_spec_from_flags(
     const std::optional<consumer::OffsetAlias>& alias,
     std::optional<consumer::StartupMode> default_mode, std::string_view default_origin);
 
-// The group: -g, or group.id from -X/-F. Errors: kInvalidArgument when they contradict.
-core::Result<std::string> group_from_flags(const StartupFlags& flags, const kafka::Config& config);
+// The group: -g (`flag`), or group.id from -X/-F. Errors: kInvalidArgument when they contradict.
+core::Result<std::string> group_from_flags(const std::string& flag, const kafka::Config& config);
 
 // Warns on stderr when auto.offset.reset comes from -X/-F: Flink forces it per startup mode.
 void warn_if_auto_offset_reset_configured(const kafka::Config& config);
