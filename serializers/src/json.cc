@@ -625,57 +625,39 @@ inline std::uint64_t load_word(const char* p) noexcept {
   return w;
 }
 
-// The value of the n (1..8) decimal digits at p, without a branch per digit (a loop over the
-// digits mispredicts its exit for every number of a new length). Reads 8 bytes from p: callers
-// pass positions inside the padded input. False when one of the n bytes is not a digit.
-inline bool parse_digits(const char* p, std::size_t n, std::uint64_t& value) noexcept {
-  constexpr std::uint64_t kZeros = 0x3030303030303030ULL;
-  constexpr std::uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL;
-  // The digits moved to the high bytes (the most significant end, for a little-endian load of
-  // text), bytes after them shifted out, and '0's filled in before them.
-  const auto shift = static_cast<unsigned>(8 * (8 - n));
-  std::uint64_t w = load_word(p) << shift;
-  w |= kZeros & ((std::uint64_t{1} << shift) - 1);
-  // Every byte 0x30..0x39: high nibble 3, and still 3 after adding 6.
-  if (((w & kHigh) != kZeros) | (((w + 0x0606060606060606ULL) & kHigh) != kZeros)) return false;
-  // Eight digits to an integer in three multiply steps (as simdjson's and fast_float's
-  // parse_eight_digits_unrolled).
-  w -= kZeros;
-  w = w * 10 + (w >> 8);
-  w = (((w & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
-       (((w >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
-      32;
-  value = w;
-  return true;
-}
-
-// An unsigned integer token of 1 to 16 digits without a leading zero, or false.
-inline bool parse_plain_unsigned(std::string_view token, std::uint64_t& value) noexcept {
-  const std::size_t n = token.size();
-  if (n - 1 >= 16 || (token[0] == '0' && n > 1)) return false;
-  if (n <= 8) return parse_digits(token.data(), n, value);
-  std::uint64_t high, low;
-  if (!parse_digits(token.data(), n - 8, high) || !parse_digits(token.data() + n - 8, 8, low)) {
-    return false;
-  }
-  value = high * 100000000 + low;
-  return true;
-}
+template <typename Int>
+bool read_int_general(od::value& value, EventType type, const FieldInfo& field, Int& out,
+                      Status& status);
 
 // An integer that fits in Int.
 template <typename Int>
 bool read_int(od::value& value, EventType type, const FieldInfo& field, Int& out, Status& status) {
   static_assert(sizeof(Int) >= 4);
-  // Fast path: a token of 1 to 16 digits without a leading zero that fits Int, parsed here and
+  // Fast path: a token of 1 to 18 digits without a leading zero that fits Int, parsed here and
   // left unconsumed for the object's iteration to step over, as it steps over unknown keys.
   // Anything else (signs, whitespace, exponents, long numbers, out of range) goes through
   // simdjson, which also words the errors.
-  std::uint64_t n;
-  if (parse_plain_unsigned(value.raw_json_token(), n) &&
-      n <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max())) [[likely]] {
-    out = static_cast<Int>(n);
-    return true;
+  const std::string_view token = value.raw_json_token();
+  if (token.size() - 1 < 18 && (token[0] != '0' || token.size() == 1)) {
+    std::uint64_t n = 0;
+    bool digits = true;
+    for (char c : token) {
+      const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+      digits &= d <= 9;
+      n = n * 10 + d;
+    }
+    if (digits && n <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max())) {
+      out = static_cast<Int>(n);
+      return true;
+    }
   }
+  return read_int_general(value, type, field, out, status);
+}
+
+// Everything but the fast path, out of line so that the fast path stays small.
+template <typename Int>
+[[gnu::noinline]] bool read_int_general(od::value& value, EventType type, const FieldInfo& field,
+                                        Int& out, Status& status) {
   std::int64_t v = 0;
   const simdjson::error_code error = value.get_int64().get(v);
   if (error) {
@@ -690,65 +672,9 @@ bool read_int(od::value& value, EventType type, const FieldInfo& field, Int& out
   return true;
 }
 
-// Powers of ten that doubles hold exactly.
-inline constexpr double kExactPowersOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                               1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-inline constexpr std::uint64_t kPowersOfTen[] = {1,      10,      100,      1000,     10000,
-                                                 100000, 1000000, 10000000, 100000000};
-
-// A plain decimal token `-?int(.frac)?` with at most 8 integer and 8 fraction digits and 15 in
-// all, the form the writer gives fares, distances and tips ("1.5", "18.0", "0.25"), parsed
-// exactly: its digits as an integer w < 10^15 < 2^53 and its k fraction digits make value =
-// w / 10^k, where w and 10^k are exact doubles and IEEE division rounds correctly, so this is
-// the double nearest to the decimal (what simdjson's full parser gives; Clinger's fast path).
-// Returns false for anything else (exponent, more digits, leading zeros, trailing whitespace,
-// not a number), which goes through simdjson. Reads 16 bytes from the token's start: inside
-// the padded input.
-inline bool parse_plain_decimal(std::string_view token, double& out) noexcept {
-  const char* p = token.data();
-  std::size_t n = token.size();
-  const bool negative = n != 0 && *p == '-';
-  p += negative;
-  n -= negative;
-  if (n - 1 >= 16) return false;
-#if defined(__SSE2__)
-  const __m128i text = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const auto dots =
-      static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(text, _mm_set1_epi8('.')))) &
-      ((1u << n) - 1);
-  const std::size_t int_digits = dots == 0 ? n : static_cast<std::size_t>(__builtin_ctz(dots));
-  if ((dots & (dots - 1)) != 0) return false;  // two dots
-#else
-  const std::string_view digits(p, n);
-  const std::size_t dot = digits.find('.');
-  const std::size_t int_digits = dot == std::string_view::npos ? n : dot;
-  if (dot != std::string_view::npos && digits.find('.', dot + 1) != std::string_view::npos) {
-    return false;  // two dots
-  }
-#endif
-  const std::size_t frac_digits = int_digits == n ? 0 : n - int_digits - 1;
-  if (int_digits - 1 >= 8 || (int_digits > 1 && *p == '0') || frac_digits > 8 ||
-      (int_digits != n && frac_digits == 0) || int_digits + frac_digits > 15) {
-    return false;
-  }
-  std::uint64_t w, fraction = 0;
-  if (!parse_digits(p, int_digits, w) ||
-      (frac_digits != 0 && !parse_digits(p + int_digits + 1, frac_digits, fraction))) {
-    return false;
-  }
-  w = w * kPowersOfTen[frac_digits] + fraction;
-  const double magnitude = static_cast<double>(w) / kExactPowersOfTen[frac_digits];
-  out = negative ? -magnitude : magnitude;
-  return true;
-}
-
 bool read_double(od::value& value, EventType type, const FieldInfo& field, double& out,
                  Status& status) {
-  // Fast path parsed from the raw token and left unconsumed for the object's iteration to step
-  // over (as read_int does); anything else goes through simdjson.
-  if (parse_plain_decimal(value.raw_json_token(), out)) [[likely]] {
-    return true;
-  }
+  // simdjson's own parser: an exact fast path for plain decimals here measured no faster.
   if (value.get_double().get(out)) return fail(status, bad_field(type, field, "is not a number"));
   return true;
 }
@@ -895,7 +821,8 @@ constinit thread_local DateMemo date_memo;
 
 // The days since 1970-01-01 of the date in p[0..10) ("YYYY-MM-DD"), or false when it is not a
 // valid date of years 0000..9999.
-inline bool parse_canonical_date(const char* p, std::int64_t& days) noexcept {
+[[gnu::always_inline]] inline bool parse_canonical_date(const char* p,
+                                                        std::int64_t& days) noexcept {
   static constexpr WordPattern kDate = word_pattern("dddd-dd-");
   const std::uint64_t word = load_word(p);
   std::uint16_t day_text;
@@ -980,10 +907,12 @@ bool parse_canonical_time(std::string_view s, core::JsonTime kind, std::int64_t&
 
 // A time field: the writer's form (a string, or an integer for epoch-millisecond fields), or
 // integer epoch milliseconds for string-form fields too (other producers write those).
+bool read_time_general(od::value& value, EventType type, const FieldInfo& field, std::int64_t& out,
+                       Status& status);
+
 bool read_time(od::value& value, EventType type, const FieldInfo& field, std::int64_t& out,
                Status& status) {
-  const bool text_form = field.json_time != core::JsonTime::kEpochMillis;
-  if (text_form) {
+  if (field.json_time != core::JsonTime::kEpochMillis) {
     // The writer's own form in compact JSON, parsed straight from the input: the token runs
     // from the opening quote to the next structural character, so it is the quoted string
     // exactly (no whitespace after it) and its length tells the form. If the text between the
@@ -1006,6 +935,13 @@ bool read_time(od::value& value, EventType type, const FieldInfo& field, std::in
       return true;
     }
   }
+  return read_time_general(value, type, field, out, status);
+}
+
+// Everything but the fast path, out of line so that the fast path stays small.
+[[gnu::noinline]] bool read_time_general(od::value& value, EventType type, const FieldInfo& field,
+                                         std::int64_t& out, Status& status) {
+  const bool text_form = field.json_time != core::JsonTime::kEpochMillis;
   std::string_view text;
   if (!text_form || value.get_string().get(text)) {
     od::json_type kind;
@@ -1176,13 +1112,20 @@ struct ParseScratch {
   std::size_t capacity = 0;  // usable bytes, padding excluded
   bool plain = false;        // the loaded input holds no backslash and no byte below 0x20
 
-  const char* load(std::string_view bytes) {
+  // Copies `bytes` into the padded buffer; with `check_plain`, also sets `plain` (only web
+  // events have strings worth it).
+  const char* load(std::string_view bytes, bool check_plain) {
     if (!buffer || bytes.size() > capacity) {  // the first call may be for an empty input
       const std::size_t grown = std::max(bytes.size(), std::max<std::size_t>(capacity * 2, 1024));
       buffer = std::make_unique_for_overwrite<char[]>(grown + simdjson::SIMDJSON_PADDING);
       capacity = grown;
     }
-    plain = copy_and_check_plain(buffer.get(), bytes.data(), bytes.size());
+    if (check_plain) {
+      plain = copy_and_check_plain(buffer.get(), bytes.data(), bytes.size());
+    } else {
+      plain = false;
+      if (!bytes.empty()) std::memcpy(buffer.get(), bytes.data(), bytes.size());
+    }
     std::memset(buffer.get() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
     return buffer.get();
   }
@@ -1229,7 +1172,7 @@ ParseScratch& thread_scratch() {
 // is built in place rather than moved through temporaries; or the caller's reused event).
 Status decode_document(ParseScratch& scratch, std::string_view bytes, EventType type,
                        core::Event& event) {
-  const char* data = scratch.load(bytes);
+  const char* data = scratch.load(bytes, type == EventType::kWeb);
   od::document doc;
   simdjson::error_code error =
       scratch.parser.iterate(data, bytes.size(), bytes.size() + simdjson::SIMDJSON_PADDING)
