@@ -45,6 +45,9 @@ using SpecificOffsets = std::map<std::int32_t, std::int64_t>;
 // `option` is the flag name used in messages (e.g. "--startup-specific-offsets").
 // Errors: kInvalidArgument naming the option, the whole value and the offending piece.
 core::Result<SpecificOffsets> parse_specific_offsets(std::string_view option, std::string_view text);
+// The same map written back in Flink's syntax ("partition:0,offset:42;partition:1,offset:300"),
+// ascending by partition, for --explain and flink_equivalent.
+std::string format_specific_offsets(const SpecificOffsets& offsets);
 
 struct StartupSpec {
   StartupMode mode = StartupMode::kEarliestOffset;
@@ -54,10 +57,14 @@ struct StartupSpec {
   // kSpecificOffsets: the strategy for unlisted partitions without a commit and for listed
   // offsets out of range; Flink SQL uses earliest.
   OffsetResetStrategy reset = OffsetResetStrategy::kNone;
-  // kcat's -o N (the same absolute offset in every partition) and -o -N (N before the end in
-  // every partition): tidemark extensions of kSpecificOffsets, resolved per partition.
+  // kcat's and rpk's -o N (the same absolute offset in every partition) and -o -N (N before the
+  // end in every partition): tidemark extensions of kSpecificOffsets, resolved per partition.
   std::optional<std::int64_t> every_partition_offset;
   std::optional<std::int64_t> from_end;
+  // rpk's -o +N (N after the log start offset in every partition), the same kind of extension.
+  // At most one of the three is set, and only with mode kSpecificOffsets and an empty `specific`.
+  // All three are clamped into [log start offset, end offset] (docs/startup-modes.md).
+  std::optional<std::int64_t> from_beginning;
   // How the user wrote it, for the explain table: "--startup-mode timestamp", "-o s@1700000000000".
   std::string origin;
 };
@@ -66,14 +73,24 @@ struct BoundedSpec {
   BoundedMode mode = BoundedMode::kUnbounded;
   std::int64_t timestamp_ms = 0;  // kTimestamp (>= 0)
   SpecificOffsets specific;       // kSpecificOffsets
+  // rpk's -o :N and -o N:M (stop before offset M in every partition, clamped to the end offset
+  // as rpk does): a tidemark extension of kSpecificOffsets, set only with an empty `specific`.
+  std::optional<std::int64_t> every_partition_offset;
   std::string origin;
 };
 
-// What one -o value means (kcat: beginning|end|stored|N|-N|s@MS|e@MS; rpk: start|end|@T|@T1:T2|
-// :end|...), expressed as the Flink modes it maps to. `bounded` is set when the alias also says
-// where to stop (e@MS, @T1:T2, :end). `flink_equivalent` is the one-line translation shown in
-// --help, the explain table and docs/startup-modes.md, e.g.
-// "--startup-mode timestamp --startup-timestamp-millis 1700000000000".
+// One line for the explain table and logs: the mode with its parameters, e.g.
+// "timestamp 1700000000000 (2023-11-14T22:13:20.000Z)" or
+// "specific-offsets partition:0,offset:42, auto.offset.reset earliest".
+std::string describe(const StartupSpec& spec);
+std::string describe(const BoundedSpec& spec);
+
+// What one -o value means (kcat: beginning|end|stored|N|-N|s@MS|e@MS; rpk: start|oldest|end|
+// newest|N|+N|-N|N:|:N|N:M|N-M|N:end|:end|@T|@T:|@:T|@T1:T2|@T:end), expressed as the Flink
+// modes it maps to. `startup` is unset for e@MS (it only says where to stop); `bounded` is set
+// when the alias also says where to stop (e@MS, :N, N:M, :end, @:T, @T1:T2, @T:end).
+// `flink_equivalent` is the one-line translation shown in --help, the explain table and
+// docs/startup-modes.md, e.g. "--startup-mode timestamp --startup-timestamp-millis 1700000000000".
 struct OffsetAlias {
   std::optional<StartupSpec> startup;
   std::optional<BoundedSpec> bounded;
@@ -90,6 +107,11 @@ struct PartitionFacts {
   std::int64_t high = 0;                 // high watermark offset, read before any lookup
   std::optional<std::int64_t> committed; // the group's committed offset, when there is one
 };
+
+// Listed partitions that `facts` does not have. Flink ignores them silently (reference 1.1
+// rule 7); the CLI uses this to warn about a typo instead.
+std::vector<std::int32_t> unknown_partitions(const SpecificOffsets& offsets,
+                                             std::span<const PartitionFacts> facts);
 
 // Offset of the first record whose timestamp is >= timestamp_ms (Kafka's ListOffsets by time),
 // or nullopt when there is none; by_scan says the broker could not answer and the consumer
@@ -117,9 +139,12 @@ struct PartitionRange {
 // `group` may be empty; the group modes then fail. `offset_for_time` is called only for the
 // timestamp modes, once per partition and time.
 // Errors: kInvalidArgument for a spec that cannot apply (group-offsets without a group, missing
-// timestamp or offsets); kNotFound for group-offsets with reset none when partitions have no
-// committed offset (naming them and the --auto-offset-reset flag), and for bounded group-offsets
-// without a commit (Flink's message); errors of offset_for_time are passed on with the partition.
+// timestamp or offsets, a negative timestamp or offset); kNotFound for group-offsets or
+// specific-offsets with reset none when partitions have no committed offset (naming them all and
+// the --auto-offset-reset flag), and for bounded group-offsets without a commit (Flink's
+// message); kOutOfRange when reset is none and the only problem is a committed or listed start
+// offset out of range; errors of offset_for_time are passed on naming the partition.
+// The rule texts and every fallback are listed in docs/startup-modes.md.
 core::Result<std::vector<PartitionRange>> resolve_ranges(const StartupSpec& startup,
                                                          const BoundedSpec& bounded,
                                                          std::span<const PartitionFacts> facts,
