@@ -868,19 +868,19 @@ template <std::size_t Length>
   unsigned second, ms;
   bool ok;
   if constexpr (Length == 24) {
-    ok =
-        match_word(load_word(p + 10), kIsoTime, time) & match_word(load_word(p + 16), kIsoEnd, end);
+    const bool time_ok = match_word(load_word(p + 10), kIsoTime, time);
+    ok = time_ok & match_word(load_word(p + 16), kIsoEnd, end);  // no branch between the two
     const std::uint64_t pairs = digit_pairs(end);
     second = byte_at(pairs, 1);
     ms = byte_at(pairs, 4) * 10 + byte_at(end, 6);
   } else if constexpr (Length == 19) {
-    ok = match_word(load_word(p + 10), kDateTimeTime, time) &
-         match_word(load_word(p + 11), kDateTimeEnd, end);
+    const bool time_ok = match_word(load_word(p + 10), kDateTimeTime, time);
+    ok = time_ok & match_word(load_word(p + 11), kDateTimeEnd, end);
     second = byte_at(digit_pairs(end), 6);
     ms = 0;
   } else {
-    ok = match_word(load_word(p + 10), kDateTimeTime, time) &
-         match_word(load_word(p + 15), kDateTimeMsEnd, end);
+    const bool time_ok = match_word(load_word(p + 10), kDateTimeTime, time);
+    ok = time_ok & match_word(load_word(p + 15), kDateTimeMsEnd, end);
     const std::uint64_t pairs = digit_pairs(end);
     second = byte_at(pairs, 2);
     ms = byte_at(pairs, 5) * 10 + byte_at(end, 7);
