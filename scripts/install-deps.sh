@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages tidemark needs to build, test and benchmark.
+# Installs the Debian 12 packages tidemark needs to build, test, benchmark and fuzz.
 # Idempotent: when everything is already installed it prints nothing and exits 0.
 # Run as root (CI and the project machines are root) or with sudo available.
 set -euo pipefail
@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev
+  clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, sanitizer runtimes, llvm-symbolizer
 )
 
 missing=()
