@@ -27,6 +27,16 @@ function(tidemark_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${TIDEMARK_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  tidemark_tsan_support(${name})
   include(GoogleTest)
   gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# tidemark_tsan_support(<executable>): in a ThreadSanitizer build, links tests/tsan/c11_threads.cc
+# into the executable so that librdkafka's C11 threads and locks go through the pthread functions
+# TSan intercepts (that file says why). Every executable that can load librdkafka needs it.
+function(tidemark_tsan_support target)
+  if(TIDEMARK_SANITIZERS MATCHES "thread")
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/tsan/c11_threads.cc)
+  endif()
 endfunction()
