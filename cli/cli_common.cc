@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "tidemark/kafka/metadata.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -31,6 +33,12 @@ bool use_table(OutputStyle style) {
 void print_table(const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows,
                  const std::vector<bool>& right_align) {
+  print_table(std::cout, header, rows, right_align);
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows,
+                 const std::vector<bool>& right_align) {
   std::vector<std::size_t> width(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
   for (const auto& row : rows) {
@@ -48,7 +56,7 @@ void print_table(const std::vector<std::string>& header,
       line += row[c];
       if (!right && c + 1 < row.size()) line.append(pad, ' ');
     }
-    std::cout << line << '\n';
+    out << line << '\n';
   };
   print_row(header);
   for (const auto& row : rows) print_row(row);
@@ -86,6 +94,48 @@ void append_json_string(std::string& out, std::string_view text) {
     }
   }
   out += '"';
+}
+
+}  // namespace tidemark::cli
+
+namespace tidemark::cli {
+
+core::Status apply_kafka_flags(kafka::Config& config, const std::string* properties_file,
+                               const std::vector<std::string>& x_options) {
+  if (properties_file != nullptr) {
+    if (core::Status st = config.load_properties_file(*properties_file); !st.ok()) {
+      return st.code() == core::StatusCode::kInvalidArgument
+                 ? st
+                 : core::invalid_argument("-F: " + st.message());
+    }
+  }
+  for (const std::string& x : x_options) {
+    if (core::Status st = config.apply_x_option(x); !st.ok()) return st;
+  }
+  return core::Status();
+}
+
+std::string bootstrap_or_default(const std::string& flag, const kafka::Config& config) {
+  if (!flag.empty()) return flag;
+  if (config.get("bootstrap.servers")) return "";
+  return "localhost:9092";
+}
+
+core::Result<std::unique_ptr<kafka::EmbeddedBroker>> start_or_check_broker(
+    const kafka::Config& config, std::string& bootstrap, std::string_view topic, int partitions) {
+  if (bootstrap == "embedded") {
+    kafka::EmbeddedBrokerOptions bo;
+    bo.topics.push_back({std::string(topic), partitions});
+    core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b = kafka::EmbeddedBroker::start(bo);
+    if (!b.ok()) return b.status();
+    bootstrap = (*b)->bootstrap();
+    std::cerr << "tidemark: embedded broker at " << bootstrap << ", topic '" << topic
+              << "' with " << partitions << (partitions == 1 ? " partition\n" : " partitions\n");
+    return std::move(*b);
+  }
+  core::Result<kafka::ClusterInfo> info = kafka::wait_for_broker(config, bootstrap, 5000);
+  if (!info.ok()) return info.status();
+  return std::unique_ptr<kafka::EmbeddedBroker>();
 }
 
 }  // namespace tidemark::cli
