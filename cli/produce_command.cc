@@ -184,8 +184,11 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
     o.record_timestamp = producer::RecordTimestamp::kEventTime;
   } else if (f.record_timestamp == "wall") {
     o.record_timestamp = producer::RecordTimestamp::kWall;
+  } else if (f.record_timestamp == "send") {
+    o.record_timestamp = producer::RecordTimestamp::kSend;
   } else {
-    return report_error(bad_flag("--record-timestamp", f.record_timestamp, "use event or wall"));
+    return report_error(
+        bad_flag("--record-timestamp", f.record_timestamp, "use event, wall or send"));
   }
   if (given("--count")) {
     core::Result<std::uint64_t> c = parse_u64_flag("-c/--count", f.count);
@@ -554,7 +557,11 @@ void install_produce_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--speed", flags->speed,
                   "Simulated clock speed: event time runs X times the pacing schedule");
   cmd->add_option("--record-timestamp", flags->record_timestamp,
-                  "Kafka CreateTime: event (the event time, default) or wall");
+                  "Kafka CreateTime: event (the event time, default), wall (the wall clock "
+                  "at send) or send (the producer's clock at send: with --clock simulated the "
+                  "simulated time of the newest generated event, so held-back events arrive "
+                  "with later timestamps; replay that timeline with tidemark consume "
+                  "--processing-time record-timestamp)");
   cmd->add_option("--rate", flags->rate,
                   "Events per second for the whole stream (all instances); 0 = unlimited");
   cmd->add_option("-c,--count", flags->count,
