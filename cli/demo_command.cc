@@ -327,12 +327,15 @@ void tell_story(Printer& out, const consumer::TraceData& trace) {
 }
 
 core::Status make_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0777) == 0 || errno == EEXIST) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return core::Status();
+  if (::mkdir(path.c_str(), 0777) == 0) return core::Status();
+  const int error = errno;
+  struct stat st {};
+  if (error == EEXIST && ::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return core::Status();
+    return core::invalid_argument("--out " + core::quoted(path) + ": exists and is not a directory");
   }
   return core::invalid_argument("--out " + core::quoted(path) +
-                                ": cannot create the directory: " + std::strerror(errno));
+                                ": cannot create the directory: " + std::strerror(error));
 }
 
 core::Status write_file(const std::string& path, const std::string& text) {
