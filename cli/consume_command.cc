@@ -791,6 +791,13 @@ void install_consume_command(CLI::App& app, Context& ctx) {
       "--auto-offset-reset earliest --commit\n"
       "  tidemark consume -t test-topic -o s@1700000000000 --explain\n"
       "  tidemark consume -t test-topic --format json --event lab -f '%o %s\\n' -e\n"
+      "  tidemark consume -t test-topic -e --watermark-delay 5s --window tumble:1m --output none\n"
+      "  tidemark consume -t test-topic --watermark-delay 5s --idle-timeout 10s "
+      "--watermark-trace t.csv --output none\n"
+      "With event-time flags each record also gets event_time, watermark (the combined "
+      "event-time watermark after it) and late; -f lines of late records start with LATE; "
+      "window results are {\"type\":\"window\",...} lines; a terminal shows a live table "
+      "(docs/watermarks.md).\n"
       "Exit codes: 0 done, 1 runtime failure (also a decode error with --on-decode-error fail), "
       "2 bad flags, 3 incomplete (-c N not reached before the bounded end), 130 Ctrl-C "
       "(after committing with --commit and printing the summary).");

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -332,7 +333,8 @@ core::Status make_dir(const std::string& path) {
   struct stat st {};
   if (error == EEXIST && ::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return core::Status();
-    return core::invalid_argument("--out " + core::quoted(path) + ": exists and is not a directory");
+    return core::invalid_argument("--out " + core::quoted(path) +
+                                  ": exists and is not a directory");
   }
   return core::invalid_argument("--out " + core::quoted(path) +
                                 ": cannot create the directory: " + std::strerror(error));
@@ -630,18 +632,30 @@ int run_demo(Context& ctx, const DemoFlags& f) {
     for (const std::string& line : consumer::render_live_view(view)) out.line("   " + line);
   }
 
-  // Window results against what was produced.
+  // Window results against what was produced: the producer's manifest, one line per event.
   std::map<std::int64_t, std::int64_t> produced;
   std::map<std::int64_t, std::int64_t> dropped;
+  auto window_of = [](std::int64_t ts) { return ts - ((ts % kWindowMs) + kWindowMs) % kWindowMs; };
+  {
+    std::ifstream in(manifest_path);
+    const std::string field = "\"event_time\":";
+    for (std::string line; std::getline(in, line);) {
+      const std::size_t at = line.find(field);
+      if (at == std::string::npos) continue;
+      ++produced[window_of(std::strtoll(line.c_str() + at + field.size(), nullptr, 10))];
+    }
+  }
   for (const consumer::TraceRecord& r : trace->records) {
-    const std::int64_t start = r.event_time - ((r.event_time % kWindowMs) + kWindowMs) % kWindowMs;
-    ++produced[start];
-    if (r.dropped == consumer::TraceDropped::kDropped) ++dropped[start];
+    if (r.dropped == consumer::TraceDropped::kDropped) ++dropped[window_of(r.event_time)];
   }
   out.line();
   out.line("   WINDOW          PRODUCED  COUNTED  DROPPED LATE  FIRED BY WATERMARK  CAUSE");
   std::string windows_jsonl;
+  std::vector<std::string> mismatched;
   for (const consumer::WindowResult& r : results) {
+    if (r.count + dropped[r.window_start] != produced[r.window_start]) {
+      mismatched.push_back(window_name(r.window_start, r.window_end));
+    }
     char line[160];
     std::snprintf(line, sizeof line, "   %-14s  %8lld  %7lld  %12lld  %-18s  %s",
                   window_name(r.window_start, r.window_end).c_str(),
@@ -652,16 +666,22 @@ int run_demo(Context& ctx, const DemoFlags& f) {
     consumer::append_window_json(windows_jsonl, r, false);
   }
   const consumer::EventTimeCounts counts = et.counts();
-  out.para(
-      "COUNTED + DROPPED LATE = PRODUCED for every window: a record is either counted in "
-      "its window or dropped because that window had already fired. " +
-          std::to_string(counts.late) +
-          " records arrived late (event time at or below the "
-          "watermark); " +
-          std::to_string(counts.dropped) +
-          " of them were dropped, the others were still "
-          "counted because their window was open.",
-      3);
+  std::string check =
+      "PRODUCED comes from the producer's manifest. COUNTED + DROPPED LATE = PRODUCED for "
+      "every window: each event is either counted in its window or dropped because that window "
+      "had already fired. ";
+  if (!mismatched.empty() || results.size() != produced.size()) {
+    check = "MISMATCH: COUNTED + DROPPED LATE differs from PRODUCED (the manifest) for";
+    for (const std::string& w : mismatched) check += " " + w;
+    check += " (or a window has no result); please report this. ";
+  }
+  out.para(check + std::to_string(counts.late) +
+               " records arrived late (event time at or below the "
+               "watermark); " +
+               std::to_string(counts.dropped) +
+               " of them were dropped, the others were still "
+               "counted because their window was open.",
+           3);
 
   // ---- 4. files ----
   if (core::Status st = write_file(windows_path, windows_jsonl); !st.ok()) return report_error(st);
@@ -694,6 +714,7 @@ int run_demo(Context& ctx, const DemoFlags& f) {
            3);
 
   out.heading("Try it against a standalone broker (same data, same results)");
+  out.line("   (tidemark is this binary, e.g. ./build/cli/tidemark)");
   const std::string t = "-t " + std::string(kTopic);
   out.line("   tidemark broker                   # in another terminal: Kafka on localhost:9092");
   out.line("   tidemark produce " + t + " -c 3000 --clock simulated --start " +

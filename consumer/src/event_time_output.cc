@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <ctime>
 
 #include "tidemark/core/time.h"
 #include "tidemark/core/utf8.h"
@@ -27,6 +28,14 @@ void append_watermark_json(std::string& out, std::int64_t watermark) {
   } else {
     append_int(out, watermark);
   }
+}
+
+// Milliseconds of the coarse monotonic clock: the wall-clock processing time is read once per
+// record, and a few ms of resolution is plenty against a 200 ms emission interval.
+std::int64_t coarse_monotonic_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 // A watermark or time for a table cell: none, MAX, or ISO-8601 UTC.
@@ -147,7 +156,7 @@ EventTimeSink::EventTimeSink(EventTimeOutputOptions options, const serializers::
       writer_(json),
       records_out_(records_out),
       windows_out_(windows_out),
-      start_(std::chrono::steady_clock::now()) {}
+      start_ms_(coarse_monotonic_ms()) {}
 
 EventTimeSink::~EventTimeSink() = default;
 
@@ -184,9 +193,7 @@ core::Result<std::unique_ptr<EventTimeSink>> EventTimeSink::create(
 
 std::int64_t EventTimeSink::processing_now() const {
   if (options_.clock == ProcessingClock::kRecordTimestamp) return last_record_time_;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               start_)
-      .count();
+  return coarse_monotonic_ms() - start_ms_;
 }
 
 core::Status EventTimeSink::ensure_pipeline(std::int64_t start) {
@@ -208,13 +215,11 @@ core::Status EventTimeSink::ensure_pipeline(std::int64_t start) {
 }
 
 void EventTimeSink::note_position(std::int32_t partition, std::int64_t next_offset) {
-  auto it = std::lower_bound(positions_.begin(), positions_.end(), partition,
-                             [](const Position& p, std::int32_t id) { return p.partition < id; });
-  if (it == positions_.end() || it->partition != partition) {
-    it = positions_.insert(it, Position{partition, next_offset});
-  } else if (next_offset >= 0) {
-    it->next_offset = next_offset;
-  }
+  if (partition < 0) return;
+  const auto index = static_cast<std::size_t>(partition);
+  if (index >= positions_.size()) positions_.resize(index + 1, kUnknownPartition);
+  std::int64_t& p = positions_[index];
+  if (next_offset >= 0 || p == kUnknownPartition) p = next_offset;
 }
 
 void EventTimeSink::note_watermark(std::int64_t now) {
@@ -228,6 +233,7 @@ void EventTimeSink::note_watermark(std::int64_t now) {
 void EventTimeSink::on_assigned(std::span<const std::int32_t> partitions) {
   for (std::int32_t p : partitions) {
     note_position(p, -1);
+    finished_.erase(std::remove(finished_.begin(), finished_.end(), p), finished_.end());
     if (pipeline_) {
       pipeline_->add_partition(p);
     } else if (std::find(assigned_.begin(), assigned_.end(), p) == assigned_.end()) {
@@ -292,7 +298,7 @@ core::Status EventTimeSink::write(const DecodedRecord& record) {
   } else {
     now = processing_now();
   }
-  TIDEMARK_RETURN_IF_ERROR(ensure_pipeline(now));
+  if (!pipeline_) TIDEMARK_RETURN_IF_ERROR(ensure_pipeline(now));
 
   std::int64_t ts = 0;
   const MissingEventTime why = record_event_time(record, options_.time, ts);
@@ -301,23 +307,28 @@ core::Status EventTimeSink::write(const DecodedRecord& record) {
   extras_.clear();
   if (why != MissingEventTime::kNone) {
     ++without_time_[static_cast<std::size_t>(why)];
-    extras_ += "\"event_time\":null,\"watermark\":";
-    append_watermark_json(extras_, pipeline_->tracker().watermark());
-    extras_ += ",\"late\":null";
-    if (options_.event_time.window) extras_ += ",\"dropped\":null";
+    if (style_ == RecordStyle::kJson) {
+      extras_ += "\"event_time\":null,\"watermark\":";
+      append_watermark_json(extras_, pipeline_->tracker().watermark());
+      extras_ += ",\"late\":null";
+      if (options_.event_time.window) extras_ += ",\"dropped\":null";
+    }
   } else {
-    if (!options_.event_time.watermark.per_record) {
-      // The ticks due before the record, and the windows they fire, come before it.
+    if (!options_.event_time.watermark.per_record && now != last_tick_check_) {
+      // The ticks due before the record, and the windows they fire, come before it. Ticks
+      // depend only on the time, so there is nothing new to run while it stays the same.
+      last_tick_check_ = now;
       pipeline_->on_processing_time(now, fired_);
-      TIDEMARK_RETURN_IF_ERROR(write_windows());
+      if (!fired_.empty()) TIDEMARK_RETURN_IF_ERROR(write_windows());
     }
     key_.clear();
     if (options_.group_by) {
-      if (record.value_kind == ValueKind::kEvent && record.event != nullptr &&
-          options_.group_by->text_of(*record.event, key_text_)) {
-        if (options_.group_by->numeric()) {
-          key_ = key_text_;
-        } else if (core::is_valid_utf8(key_text_)) {
+      // The key as a JSON value: numbers as they are, text quoted, null when missing.
+      const bool is_event = record.value_kind == ValueKind::kEvent && record.event != nullptr;
+      if (options_.group_by->numeric()) {
+        if (!is_event || !options_.group_by->text_of(*record.event, key_)) key_ = "null";
+      } else if (is_event && options_.group_by->text_of(*record.event, key_text_)) {
+        if (core::is_valid_utf8(key_text_)) {
           append_json_text(key_, key_text_);
         } else {
           key_ = "\"base64:";
@@ -332,12 +343,16 @@ core::Status EventTimeSink::write(const DecodedRecord& record) {
     ++with_time_;
     late = o.late;
     dropped = o.window == WindowVerdict::kDropped;
-    extras_ += "\"event_time\":";
-    append_int(extras_, ts);
-    extras_ += ",\"watermark\":";
-    append_watermark_json(extras_, o.watermark);
-    extras_ += late ? ",\"late\":true" : ",\"late\":false";
-    if (options_.event_time.window) extras_ += dropped ? ",\"dropped\":true" : ",\"dropped\":false";
+    if (style_ == RecordStyle::kJson) {  // the members only the envelope shows
+      extras_ += "\"event_time\":";
+      append_int(extras_, ts);
+      extras_ += ",\"watermark\":";
+      append_watermark_json(extras_, o.watermark);
+      extras_ += late ? ",\"late\":true" : ",\"late\":false";
+      if (options_.event_time.window) {
+        extras_ += dropped ? ",\"dropped\":true" : ",\"dropped\":false";
+      }
+    }
   }
   switch (style_) {
     case RecordStyle::kJson:
@@ -354,7 +369,7 @@ core::Status EventTimeSink::write(const DecodedRecord& record) {
     case RecordStyle::kNone:
       break;
   }
-  if (why == MissingEventTime::kNone) TIDEMARK_RETURN_IF_ERROR(write_windows());
+  if (!fired_.empty()) TIDEMARK_RETURN_IF_ERROR(write_windows());
   note_watermark(now);
   if (records_out_ != nullptr) return write_out(records_out_, record_buffer_, false);
   return core::Status();
@@ -439,13 +454,15 @@ LiveView EventTimeSink::live_view() const {
     v.strategy += "; window " + to_string(options_.event_time.window->tumble);
   }
   v.combined = v.counts.watermark;
-  for (const Position& pos : positions_) {
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    if (positions_[i] == kUnknownPartition) continue;
+    const auto id = static_cast<std::int32_t>(i);
     LiveRow row;
-    row.partition = pos.partition;
-    if (pos.next_offset >= 0) row.position = pos.next_offset;
-    row.finished = std::find(finished_.begin(), finished_.end(), pos.partition) != finished_.end();
+    row.partition = id;
+    if (positions_[i] >= 0) row.position = positions_[i];
+    row.finished = std::find(finished_.begin(), finished_.end(), id) != finished_.end();
     if (pipeline_) {
-      if (const PartitionWatermarkState* s = pipeline_->tracker().partition(pos.partition)) {
+      if (const PartitionWatermarkState* s = pipeline_->tracker().partition(id)) {
         row.records = s->records;
         if (s->records > 0) row.max_event_time = s->max_event_time;
         row.watermark = s->watermark;

@@ -59,6 +59,7 @@ TEST_F(DemoTest, RunsToCompletionAndWritesTheTraceAndAValidSvg) {
   const RunResult r = demo("--out " + out_dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << slurp(dir_ + "/stderr.txt");
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << "escape codes on a pipe";
+  EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
   EXPECT_EQ(slurp(dir_ + "/stderr.txt").find('\x1b'), std::string::npos);
   for (const char* text : {"1. Producing 3000 lab events",
                            "2. Five ways to start reading",
@@ -83,7 +84,8 @@ TEST_F(DemoTest, RunsToCompletionAndWritesTheTraceAndAValidSvg) {
                            "tidemark broker",
                            "tidemark produce -t tidemark-demo",
                            "tidemark consume -t tidemark-demo",
-                           "tidemark chart trace.csv"}) {
+                           "tidemark chart trace.csv",
+                           "COUNTED + DROPPED LATE = PRODUCED for every window"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
 

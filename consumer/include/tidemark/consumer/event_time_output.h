@@ -23,15 +23,15 @@
 //    member, so `jq 'select(.type == "window")'` picks the results.
 //
 // Processing time (what periodic emission and idleness are measured in) is the machine's
-// monotonic clock (kWall) or each record's Kafka timestamp (kRecordTimestamp, normally behind an
-// ArrivalOrderSink so records come in timestamp order): a replay then gives the same watermarks
-// on every run.
+// monotonic clock (kWall; read with CLOCK_MONOTONIC_COARSE, a few ms of resolution and a few ns
+// per read, as it is read once per record) or each record's Kafka timestamp (kRecordTimestamp,
+// normally behind an ArrivalOrderSink so records come in timestamp order): a replay then gives the
+// same watermarks on every run.
 //
 // Not thread-safe; every call on the consuming thread.
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -176,8 +176,9 @@ class EventTimeSink : public RecordSink {
   std::vector<std::int32_t> finished_before_;  // finished before the pipeline existed
   std::vector<std::int32_t> finished_;         // every finished partition (live view)
   std::vector<WindowResult> fired_;
-  std::chrono::steady_clock::time_point start_;
+  std::int64_t start_ms_ = 0;  // the coarse monotonic clock at creation
   std::int64_t last_record_time_ = 0;
+  std::int64_t last_tick_check_ = kNoWatermark;  // the processing time ticks last ran for
   bool seen_record_time_ = false;
 
   std::array<std::int64_t, kMissingEventTimeKinds> without_time_{};
@@ -185,11 +186,10 @@ class EventTimeSink : public RecordSink {
   std::int64_t window_results_ = 0;
   std::int64_t last_watermark_ = kNoWatermark;
   std::int64_t last_watermark_change_ = 0;
-  struct Position {
-    std::int32_t partition = 0;
-    std::int64_t next_offset = -1;
-  };
-  std::vector<Position> positions_;  // sorted by partition
+  // Per partition id (small dense numbers, so a direct index): the next offset to read, -1 when
+  // assigned but nothing read yet, kUnknownPartition when never seen.
+  static constexpr std::int64_t kUnknownPartition = -2;
+  std::vector<std::int64_t> positions_;
 
   std::function<void(const WindowResult&)> on_window_;
   std::function<void()> on_tick_;
