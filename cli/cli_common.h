@@ -37,7 +37,10 @@ void install_demo_command(CLI::App& app, Context& ctx);     // demo_command.cc
 void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc
+void install_perf_command(CLI::App& app, Context& ctx);     // perf_command.cc: perf produce, ...
+void install_bench_command(CLI::App& app, Context& ctx);    // bench_command.cc: bench serializers
 void install_consume_command(CLI::App& app, Context& ctx);  // consume_command.cc
+void install_offsets_command(CLI::App& app, Context& ctx);  // offsets_command.cc
 void install_ddl_command(CLI::App& app, Context& ctx);      // ddl_command.cc
 void install_chart_command(CLI::App& app, Context& ctx);    // chart_command.cc
 
@@ -69,15 +72,33 @@ core::Status apply_kafka_flags(kafka::Config& config, const std::string* propert
 std::string bootstrap_or_default(const std::string& flag, const kafka::Config& config);
 
 // For -b embedded: starts the in-process broker with `topic` (`partitions` partitions), prints
-// where it runs on stderr and replaces `bootstrap` with its address. Otherwise checks that a
-// broker answers at `bootstrap` within 5 s (kafka::wait_for_broker) and returns null.
+// where it runs on stderr (unless `announce` is false: perf runs start one per run) and replaces
+// `bootstrap` with its address. Otherwise checks that a broker answers at `bootstrap` within 5 s
+// (kafka::wait_for_broker) and returns null; no answer is kIo (exit 1, a runtime failure), never
+// kTimeout.
 core::Result<std::unique_ptr<kafka::EmbeddedBroker>> start_or_check_broker(
-    const kafka::Config& config, std::string& bootstrap, std::string_view topic, int partitions);
+    const kafka::Config& config, std::string& bootstrap, std::string_view topic, int partitions,
+    bool announce = true);
 
-// Writes "tidemark: error: <message>" to stderr and returns the exit code for the status:
+// The command line as typed, remembered by main so that error messages can be scrubbed of the
+// secrets on it.
+void set_command_line(int argc, char** argv);
+
+// `text` with the value of every secret setting typed on the command line replaced by
+// "[redacted]": `-X sasl.password=V`, `-Xsasl.password=V`, `key:V`, and the word after a bare
+// secret key (see kafka::is_secret_key). Defence in depth for messages that quote arguments
+// (CLI11's "arguments were not expected: ...", librdkafka's value echoes).
+std::string redact_command_line_secrets(std::string text);
+
+// Writes "tidemark: error: <message>" (secrets of the command line redacted) to stderr and
+// returns the exit code for the status:
 // kInvalidArgument -> kExitUsage, kTimeout -> kExitIncomplete, kCancelled -> kExitInterrupted,
 // anything else -> kExitFailure.
 int report_error(const core::Status& status);
+
+// Writes `text` to `path` (created or truncated). Errors: kIo naming `flag` and the path.
+core::Status write_text_file(const std::string& path, const std::string& text,
+                             std::string_view flag);
 
 // Appends a JSON string literal (quotes and escapes) to out; for the CLI's own JSON output.
 void append_json_string(std::string& out, std::string_view text);

@@ -8,8 +8,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -21,6 +19,7 @@
 
 #include "cli_common.h"
 #include "consume_support.h"
+#include "startup_flags.h"
 #include "tidemark/consumer/arrival_order.h"
 #include "tidemark/consumer/event_consumer.h"
 #include "tidemark/consumer/event_time_output.h"
@@ -37,7 +36,6 @@ namespace {
 
 using consumer::BoundedMode;
 using consumer::BoundedSpec;
-using consumer::OffsetResetStrategy;
 using consumer::StartupMode;
 using consumer::StartupSpec;
 
@@ -60,19 +58,13 @@ void install_signal_handlers() {
 
 struct ConsumeFlags {
   std::string topic;
-  std::string group;
-  std::string startup_mode;
-  std::string startup_timestamp_millis;
-  std::string startup_timestamp;
-  std::string startup_specific_offsets;
-  std::string auto_offset_reset;
+  StartupFlags start;  // -g, --startup-*, --auto-offset-reset, -o (startup_flags.h)
   std::string bounded_mode;
   std::string bounded_timestamp_millis;
   std::string bounded_timestamp;
   std::string bounded_specific_offsets;
   bool exit_at_end = false;
   std::string count;
-  std::string offset_alias;
   bool explain = false;
   bool commit = false;
   std::string commit_interval;
@@ -89,48 +81,6 @@ struct ConsumeFlags {
   EventTimeFlags event_time;
 };
 
-core::Status bad_flag(std::string_view flag, const std::string& value, std::string_view what) {
-  return core::invalid_argument(std::string(flag) + " " + core::quoted(value) + ": " +
-                                std::string(what));
-}
-
-core::Result<std::uint64_t> parse_u64_flag(std::string_view flag, const std::string& text) {
-  std::uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return bad_flag(flag, text, "not a non-negative whole number");
-  }
-  return v;
-}
-
-// Epoch milliseconds as Flink's *-timestamp-millis options take them: a long >= 0.
-core::Result<std::int64_t> parse_millis_flag(std::string_view flag, const std::string& text) {
-  std::int64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return bad_flag(flag, text, "not a whole number of epoch milliseconds");
-  }
-  if (v < 0) {
-    return bad_flag(flag, text, "negative; Kafka reads negative lookup times as special requests");
-  }
-  return v;
-}
-
-// ISO-8601, epoch ms, 'now' or a duration from now such as -1h (core::parse_time).
-core::Result<std::int64_t> parse_time_flag(std::string_view flag, const std::string& text,
-                                           std::int64_t now_ms) {
-  core::Result<std::int64_t> t = core::parse_time(text, now_ms);
-  if (!t.ok()) return core::invalid_argument(std::string(flag) + ": " + t.status().message());
-  if (*t < 0) return bad_flag(flag, text, "before 1970-01-01T00:00:00Z");
-  return *t;
-}
-
-std::int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // ---- flags to specs ----
 
 struct Specs {
@@ -144,23 +94,13 @@ core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64
   Specs s;
 
   // ---- -o (kcat / rpk) ----
-  std::optional<consumer::OffsetAlias> alias;
-  if (given("-o")) {
-    core::Result<consumer::OffsetAlias> a = consumer::parse_offset_alias(f.offset_alias, now_ms);
-    if (!a.ok()) return a.status();
-    alias = std::move(*a);
+  core::Result<std::optional<consumer::OffsetAlias>> parsed_alias =
+      parse_offset_alias_flag(f.start, cmd, now_ms);
+  if (!parsed_alias.ok()) return parsed_alias.status();
+  const std::optional<consumer::OffsetAlias>& alias = *parsed_alias;
+  if (alias) {
     s.alias_equivalent = alias->flink_equivalent;
-    const std::string o = "-o " + f.offset_alias;
-    if (alias->startup) {
-      for (const char* flag : {"--startup-mode", "--startup-timestamp-millis",
-                               "--startup-timestamp", "--startup-specific-offsets"}) {
-        if (given(flag)) {
-          return core::invalid_argument(o + " and " + flag +
-                                        " both say where to start: give one of them (" + o +
-                                        " means " + alias->flink_equivalent + ")");
-        }
-      }
-    }
+    const std::string o = "-o " + f.start.offset_alias;
     if (alias->bounded) {
       for (const char* flag :
            {"--bounded-mode", "--bounded-timestamp-millis", "--bounded-timestamp",
@@ -175,90 +115,12 @@ core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64
   }
 
   // ---- startup ----
-  if (alias && alias->startup) {
-    s.startup = *alias->startup;
-  } else {
-    std::optional<StartupMode> implied;
-    std::string implied_by;
-    if (given("--startup-timestamp-millis") && given("--startup-timestamp")) {
-      return core::invalid_argument(
-          "--startup-timestamp-millis and --startup-timestamp: give one of them");
-    }
-    if (given("--startup-timestamp-millis")) {
-      core::Result<std::int64_t> ms =
-          parse_millis_flag("--startup-timestamp-millis", f.startup_timestamp_millis);
-      if (!ms.ok()) return ms.status();
-      s.startup.timestamp_ms = *ms;
-      implied = StartupMode::kTimestamp;
-      implied_by = "--startup-timestamp-millis";
-    } else if (given("--startup-timestamp")) {
-      core::Result<std::int64_t> ms =
-          parse_time_flag("--startup-timestamp", f.startup_timestamp, now_ms);
-      if (!ms.ok()) return ms.status();
-      s.startup.timestamp_ms = *ms;
-      implied = StartupMode::kTimestamp;
-      implied_by = "--startup-timestamp";
-    }
-    if (given("--startup-specific-offsets")) {
-      if (implied) {
-        return core::invalid_argument(implied_by +
-                                      " and --startup-specific-offsets: give one of them");
-      }
-      core::Result<consumer::SpecificOffsets> m = consumer::parse_specific_offsets(
-          "--startup-specific-offsets", f.startup_specific_offsets);
-      if (!m.ok()) return m.status();
-      s.startup.specific = std::move(*m);
-      implied = StartupMode::kSpecificOffsets;
-      implied_by = "--startup-specific-offsets";
-    }
-    if (given("--startup-mode")) {
-      core::Result<StartupMode> mode = consumer::parse_startup_mode(f.startup_mode);
-      if (!mode.ok()) return mode.status().with_context("--startup-mode");
-      if (implied && *implied != *mode) {
-        return core::invalid_argument(implied_by + " applies only with --startup-mode " +
-                                      std::string(consumer::to_string(*implied)) +
-                                      ", not with --startup-mode " + f.startup_mode);
-      }
-      s.startup.mode = *mode;
-      s.startup.origin = "--startup-mode " + f.startup_mode;
-    } else if (implied) {
-      s.startup.mode = *implied;
-      s.startup.origin = implied_by;
-    } else {
-      s.startup.mode = f.subscribe ? StartupMode::kGroupOffsets : StartupMode::kEarliestOffset;
-      s.startup.origin = f.subscribe ? "--subscribe" : "default";
-    }
-    if (s.startup.mode == StartupMode::kTimestamp && !implied) {
-      return core::invalid_argument(
-          "--startup-mode timestamp needs --startup-timestamp-millis MS or --startup-timestamp "
-          "TIME");
-    }
-    if (s.startup.mode == StartupMode::kSpecificOffsets && !implied) {
-      return core::invalid_argument(
-          "--startup-mode specific-offsets needs --startup-specific-offsets "
-          "'partition:0,offset:42;...'");
-    }
-    // Flink SQL resolves specific-offsets with reset EARLIEST; --auto-offset-reset may change
-    // it (DataStream's offsets(map, strategy)).
-    if (s.startup.mode == StartupMode::kSpecificOffsets) {
-      s.startup.reset = OffsetResetStrategy::kEarliest;
-    }
-  }
-  if (given("--auto-offset-reset")) {
-    core::Result<OffsetResetStrategy> r = consumer::parse_offset_reset(f.auto_offset_reset);
-    if (!r.ok()) return r.status().with_context("--auto-offset-reset");
-    if (s.startup.mode != StartupMode::kGroupOffsets &&
-        s.startup.mode != StartupMode::kSpecificOffsets) {
-      return core::invalid_argument(
-          "--auto-offset-reset applies to --startup-mode group-offsets and specific-offsets; "
-          "Flink forces it for " +
-          std::string(consumer::to_string(s.startup.mode)) + " (to " +
-          std::string(
-              kafka::auto_offset_reset_name(consumer::forced_auto_offset_reset(s.startup))) +
-          ")");
-    }
-    s.startup.reset = *r;
-  }
+  core::Result<StartupSpec> startup = startup_spec_from_flags(
+      f.start, cmd, now_ms, alias,
+      f.subscribe ? StartupMode::kGroupOffsets : StartupMode::kEarliestOffset,
+      f.subscribe ? "--subscribe" : "default");
+  if (!startup.ok()) return startup.status();
+  s.startup = std::move(*startup);
 
   // ---- bounded ----
   if (alias && alias->bounded) {
@@ -446,20 +308,10 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
       !st.ok()) {
     return report_error(st);
   }
-  std::string group = f.group;
-  if (const std::optional<std::string> configured = config.get("group.id")) {
-    if (!group.empty() && *configured != group) {
-      return report_error(core::invalid_argument("-g " + group + " contradicts group.id=" +
-                                                 *configured + " from -X/-F: give the group once"));
-    }
-    if (group.empty()) group = *configured;
-  }
-  if (config.entry("auto.offset.reset") &&
-      config.entry("auto.offset.reset")->layer != kafka::ConfigLayer::kDefault) {
-    std::cerr << "tidemark: warning: auto.offset.reset from -X/-F is ignored: Flink forces it "
-                 "per startup mode (use --auto-offset-reset with group-offsets or "
-                 "specific-offsets)\n";
-  }
+  core::Result<std::string> group_or = group_from_flags(f.start.group, config);
+  if (!group_or.ok()) return report_error(group_or.status());
+  const std::string group = *group_or;
+  warn_if_auto_offset_reset_configured(config);
   if (group.empty() && specs->startup.mode == StartupMode::kGroupOffsets) {
     return report_error(
         core::invalid_argument(specs->startup.origin +
@@ -698,28 +550,12 @@ void install_consume_command(CLI::App& app, Context& ctx) {
       "consume",
       "Replay a topic from Flink's startup modes to its bounded modes, decoding every record");
   cmd->add_option("-t,--topic", flags->topic, "Topic to read (required)");
-  cmd->add_option("-g,--group", flags->group,
-                  "Consumer group (Flink: properties.group.id): its committed offsets for "
-                  "group-offsets and the --explain table; the group --commit writes to and "
-                  "--subscribe joins");
+  add_group_option(*cmd, flags->start,
+                   "Consumer group (Flink: properties.group.id): its committed offsets for "
+                   "group-offsets and the --explain table; the group --commit writes to and "
+                   "--subscribe joins");
 
-  cmd->add_option("--startup-mode", flags->startup_mode,
-                  "Where to start (Flink: scan.startup.mode): earliest-offset (default), "
-                  "latest-offset, group-offsets, timestamp, specific-offsets");
-  cmd->add_option("--startup-timestamp-millis", flags->startup_timestamp_millis,
-                  "Start at the first record whose timestamp is >= MS (Flink: "
-                  "scan.startup.timestamp-millis); implies --startup-mode timestamp");
-  cmd->add_option("--startup-timestamp", flags->startup_timestamp,
-                  "The same as a time: ISO-8601 (2026-01-01T00:00:00Z), epoch ms, or relative "
-                  "to now (-1h, -30m)");
-  cmd->add_option("--startup-specific-offsets", flags->startup_specific_offsets,
-                  "'partition:0,offset:42;partition:1,offset:300' (Flink: "
-                  "scan.startup.specific-offsets); unlisted partitions start at the group's "
-                  "committed offset, else earliest; implies --startup-mode specific-offsets");
-  cmd->add_option("--auto-offset-reset", flags->auto_offset_reset,
-                  "earliest, latest or none (default none: fail, as Flink does): where "
-                  "group-offsets starts without a committed offset; for specific-offsets the "
-                  "default is earliest (Flink SQL)");
+  add_startup_options(*cmd, flags->start, " (default earliest-offset)");
   cmd->add_option("--bounded-mode", flags->bounded_mode,
                   "Where to stop (Flink: scan.bounded.mode): unbounded (default), latest-offset, "
                   "group-offsets, timestamp, specific-offsets; stops are exclusive");
@@ -735,12 +571,11 @@ void install_consume_command(CLI::App& app, Context& ctx) {
                 "Stop at the end offsets read at start (kcat -e; --bounded-mode latest-offset)");
   cmd->add_option("-c,--count", flags->count,
                   "Stop after N records (exit 3 if a bounded end comes first)");
-  cmd->add_option("-o", flags->offset_alias,
-                  "kcat/rpk offsets: beginning|start, end, stored (group-offsets), N, -N (N "
-                  "before the end), +N, s@MS (timestamp), e@MS (stop at a timestamp), @T, "
-                  "@T1:T2, :end, N:M; the Flink flags each means are printed at start "
-                  "(docs/startup-modes.md)")
-      ->allow_extra_args(false);
+  add_offset_alias_option(
+      *cmd, flags->start,
+      "kcat/rpk offsets: beginning|start, end, stored (group-offsets), N, -N (N before the end), "
+      "+N, s@MS (timestamp), e@MS (stop at a timestamp), @T, @T1:T2, :end, N:M; the Flink flags "
+      "each means are printed at start (docs/startup-modes.md)");
   cmd->add_flag("--explain", flags->explain,
                 "Print per partition the low/high watermark offsets, the committed offset, the "
                 "resolved start and stop and the rule for each, then exit");

@@ -282,7 +282,7 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
     std::string_view name = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
     if (name.empty()) name = topic;
     std::string text = m->partition >= 0 ? partition_name(name, m->partition) + ": " : "";
-    text += rd_kafka_message_errstr(m);
+    text += internal::trim_librdkafka_error(rd_kafka_message_errstr(m));
     event.error = Status(StatusCode::kKafka, std::move(text));
     if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
       event.error_kind = PollErrorKind::kOffsetReset;
@@ -586,8 +586,20 @@ Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset>
   // socket/request timeouts. `timeout_ms` bounds the wait for a coordinator first.
   (void)timeout_ms;
   const rd_kafka_resp_err_t err = rd_kafka_commit(im.rk, list.get(), 0);
+  // A group with members (a generation) refuses commits from outside: Kafka answers
+  // UNKNOWN_MEMBER_ID (or ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS), whose words alone do not
+  // say what to do.
+  auto refused_from_outside = [](rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+           e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+           e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+  };
+  bool outside = im.mode != Impl::Mode::kSubscribe && refused_from_outside(err);
   std::string failed;
   for (int i = 0; i < list->cnt; ++i) {
+    if (im.mode != Impl::Mode::kSubscribe && refused_from_outside(list->elems[i].err)) {
+      outside = true;
+    }
     if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (!failed.empty()) failed += "; ";
       failed += partition_name(name, list->elems[i].partition) + ": " +
@@ -598,6 +610,11 @@ Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset>
     std::string text = "commit for group '" + im.group + "' failed";
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) text += std::string(": ") + rd_kafka_err2str(err);
     if (!failed.empty()) text += " (" + failed + ")";
+    if (outside) {
+      text += ": the group has active members (or is rebalancing), and Kafka accepts offset "
+              "commits from a consumer outside a group only while the group is empty; stop the "
+              "group's consumers (or wait until their session timeout has passed) and try again";
+    }
     return Status(is_timeout(err) ? StatusCode::kTimeout : StatusCode::kKafka, std::move(text));
   }
   return Status();
@@ -709,7 +726,7 @@ Result<OffsetForTimeAnswer> Consumer::Impl::scan(std::int32_t partition, std::in
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
           if (m->offset >= high) done = true;
         } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          last_error = rd_kafka_message_errstr(m);
+          last_error = internal::trim_librdkafka_error(rd_kafka_message_errstr(m));
         } else if (m->offset >= high) {
           done = true;  // bounded by the high watermark offset read before
         } else {

@@ -17,25 +17,16 @@
 #include <thread>
 #include <vector>
 
+#include "tidemark/testing/run_tidemark.h"
+
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
+using tidemark::testing::RunResult;
 
 RunResult run(const std::string& args, bool merge_stderr = true) {
-  const std::string command =
-      std::string(TIDEMARK_BINARY) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return tidemark::testing::run_tidemark(args, merge_stderr
+                                                   ? tidemark::testing::Stderr::kMerged
+                                                   : tidemark::testing::Stderr::kDiscarded);
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -102,10 +93,13 @@ class ConsumeCliBrokerTest : public ::testing::Test {
       ::_exit(127);
     }
     bootstrap_ = "127.0.0.1:" + std::to_string(port_);
-    // 20 lab events over 4 partitions, 1 ms apart from 2026-01-01T00:00:00Z.
+    // 20 lab events over 4 partitions, 1 ms apart from 2026-01-01T00:00:00Z: keyed by test_data,
+    // since keyless records all stick to one partition when they are sent within
+    // sticky.partitioning.linger.ms.
     for (int i = 0; i < 50; ++i) {
       RunResult r = run("produce -b " + bootstrap_ +
-                        " -t lab -c 20 --clock simulated --start 2026-01-01T00:00:00Z --seed 3");
+                        " -t lab -c 20 --key-field test_data --clock simulated"
+                        " --start 2026-01-01T00:00:00Z --seed 3");
       if (r.exit_code == 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "tidemark/kafka/embedded_broker.h"
+#include "tidemark/testing/run_tidemark.h"
 
 namespace {
 
@@ -33,23 +34,8 @@ constexpr std::int64_t kDelay = 5000;
 constexpr std::int64_t kIdle = 15000;
 constexpr std::int64_t kWindow = 60000;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs a shell command and captures its stdout.
-RunResult run_command(const std::string& command) {
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using tidemark::testing::run_command;
+using tidemark::testing::RunResult;
 
 // Runs the binary; stdout is captured, stderr goes to `stderr_path` (or /dev/null).
 RunResult run(const std::string& args, const std::string& stderr_path = "/dev/null") {
