@@ -567,6 +567,19 @@ Result<std::optional<std::int64_t>> Consumer::position(std::int32_t partition) c
   return std::optional<std::int64_t>(offset);
 }
 
+std::optional<std::int64_t> Consumer::cached_high_watermark(std::int32_t partition) const {
+  const Impl& im = *impl_;
+  if (im.topic.empty() || im.rk == nullptr) return std::nullopt;
+  int64_t low = RD_KAFKA_OFFSET_INVALID;
+  int64_t high = RD_KAFKA_OFFSET_INVALID;
+  if (rd_kafka_get_watermark_offsets(im.rk, im.topic.c_str(), partition, &low, &high) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return high;
+}
+
 Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset> offsets,
                         int timeout_ms) {
   Impl& im = *impl_;

@@ -179,6 +179,12 @@ class Consumer {
   // was consumed. Errors: kInvalidArgument for an unassigned partition.
   core::Result<std::optional<std::int64_t>> position(std::int32_t partition) const;
 
+  // The partition's high watermark offset as of the last fetch response (librdkafka's cached
+  // value, no request: rd_kafka_get_watermark_offsets), for progress displays; nullopt while
+  // unknown (nothing fetched yet) or when the partition is not of the consumer's topic.
+  // Cheap; call it on the consuming thread.
+  std::optional<std::int64_t> cached_high_watermark(std::int32_t partition) const;
+
   // Commits offsets (the next offset to read: last emitted + 1) for the group, synchronously.
   // Works with assign() (a standalone member) and subscribe(). Errors: kInvalidArgument without
   // a group; kKafka naming the partitions the broker refused, or the request failure; without
