@@ -62,8 +62,54 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
   for (const auto& row : rows) print_row(row);
 }
 
+namespace {
+
+std::vector<std::string>& command_line() {
+  static std::vector<std::string> args;
+  return args;
+}
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+void replace_all(std::string& text, std::string_view what, std::string_view with) {
+  if (what.empty()) return;
+  for (std::size_t pos = text.find(what); pos != std::string::npos;
+       pos = text.find(what, pos + with.size())) {
+    text.replace(pos, what.size(), with);
+  }
+}
+
+}  // namespace
+
+void set_command_line(int argc, char** argv) { command_line().assign(argv, argv + argc); }
+
+std::string redact_command_line_secrets(std::string text) {
+  const std::vector<std::string>& args = command_line();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg.size() > 2 && arg.substr(0, 2) == "-X") arg.remove_prefix(2);  // -Xkey=value
+    const std::size_t sep = arg.find_first_of("=: \t");
+    if (sep == std::string_view::npos) {
+      // A bare secret key: what follows is most likely its value (-X sasl.password hunter2).
+      if (kafka::is_secret_key(trim_blanks(arg)) && i + 1 < args.size()) {
+        replace_all(text, args[i + 1], kafka::kRedacted);
+      }
+      continue;
+    }
+    if (!kafka::is_secret_key(trim_blanks(arg.substr(0, sep)))) continue;
+    const std::string_view value = arg.substr(sep + 1);
+    replace_all(text, value, kafka::kRedacted);
+    if (!trim_blanks(value).empty()) replace_all(text, trim_blanks(value), kafka::kRedacted);
+  }
+  return text;
+}
+
 int report_error(const core::Status& status) {
-  std::cerr << "tidemark: error: " << status.message() << '\n';
+  std::cerr << "tidemark: error: " << redact_command_line_secrets(status.message()) << '\n';
   switch (status.code()) {
     case core::StatusCode::kInvalidArgument: return kExitUsage;
     case core::StatusCode::kTimeout: return kExitIncomplete;
@@ -136,7 +182,14 @@ core::Result<std::unique_ptr<kafka::EmbeddedBroker>> start_or_check_broker(
     return std::move(*b);
   }
   core::Result<kafka::ClusterInfo> info = kafka::wait_for_broker(config, bootstrap, 5000);
-  if (!info.ok()) return info.status();
+  if (!info.ok()) {
+    // No broker is a runtime failure (exit 1), not an incomplete run (kTimeout, exit 3):
+    // nothing was attempted yet.
+    if (info.status().code() == core::StatusCode::kTimeout) {
+      return core::Status(core::StatusCode::kIo, info.status().message());
+    }
+    return info.status();
+  }
   return std::unique_ptr<kafka::EmbeddedBroker>();
 }
 

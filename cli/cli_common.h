@@ -33,6 +33,7 @@ struct Context {
 using CommandInstaller = void (*)(CLI::App& app, Context& ctx);
 
 // Subcommands (one file each).
+void install_demo_command(CLI::App& app, Context& ctx);     // demo_command.cc
 void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc
@@ -41,6 +42,7 @@ void install_perf_consume(CLI::App& perf, Context& ctx);    // perf_consume_comm
 void install_bench_command(CLI::App& app, Context& ctx);    // bench_command.cc: bench serializers
 void install_bench_kafka(CLI::App& bench, Context& ctx);    // bench_kafka_command.cc
 void install_consume_command(CLI::App& app, Context& ctx);  // consume_command.cc
+void install_offsets_command(CLI::App& app, Context& ctx);  // offsets_command.cc
 void install_ddl_command(CLI::App& app, Context& ctx);      // ddl_command.cc
 void install_chart_command(CLI::App& app, Context& ctx);    // chart_command.cc
 
@@ -74,12 +76,24 @@ std::string bootstrap_or_default(const std::string& flag, const kafka::Config& c
 // For -b embedded: starts the in-process broker with `topic` (`partitions` partitions), prints
 // where it runs on stderr (unless `announce` is false: perf runs start one per run) and replaces
 // `bootstrap` with its address. Otherwise checks that a broker answers at `bootstrap` within 5 s
-// (kafka::wait_for_broker) and returns null.
+// (kafka::wait_for_broker) and returns null; no answer is kIo (exit 1, a runtime failure), never
+// kTimeout.
 core::Result<std::unique_ptr<kafka::EmbeddedBroker>> start_or_check_broker(
     const kafka::Config& config, std::string& bootstrap, std::string_view topic, int partitions,
     bool announce = true);
 
-// Writes "tidemark: error: <message>" to stderr and returns the exit code for the status:
+// The command line as typed, remembered by main so that error messages can be scrubbed of the
+// secrets on it.
+void set_command_line(int argc, char** argv);
+
+// `text` with the value of every secret setting typed on the command line replaced by
+// "[redacted]": `-X sasl.password=V`, `-Xsasl.password=V`, `key:V`, and the word after a bare
+// secret key (see kafka::is_secret_key). Defence in depth for messages that quote arguments
+// (CLI11's "arguments were not expected: ...", librdkafka's value echoes).
+std::string redact_command_line_secrets(std::string text);
+
+// Writes "tidemark: error: <message>" (secrets of the command line redacted) to stderr and
+// returns the exit code for the status:
 // kInvalidArgument -> kExitUsage, kTimeout -> kExitIncomplete, kCancelled -> kExitInterrupted,
 // anything else -> kExitFailure.
 int report_error(const core::Status& status);

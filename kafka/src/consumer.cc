@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <mutex>
 #include <utility>
 
 #include "config_internal.h"
@@ -116,7 +117,11 @@ struct Consumer::Impl {
   std::string topic;
   rd_kafka_topic_t* rkt = nullptr;     // assign mode
   rd_kafka_queue_t* queue = nullptr;   // assign mode: every partition's fetch queue goes here
-  std::vector<std::int32_t> assigned;  // sorted
+  // Sorted. Only the driving thread changes it, under assigned_mutex, so that assignment() may
+  // read it from any thread (a test or a progress display watching a group member); the
+  // driving thread's own reads need no lock.
+  std::vector<std::int32_t> assigned;
+  mutable std::mutex assigned_mutex;
 
   // The batch poll() hands out one message at a time; `current` is the one handed out last.
   std::vector<rd_kafka_message_t*> batch;
@@ -254,6 +259,7 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       if (r != RD_KAFKA_RESP_ERR_NO_ERROR) report("assign", rd_kafka_err2str(r));
     }
     try {
+      const std::lock_guard<std::mutex> lock(impl->assigned_mutex);
       std::vector<std::int32_t>& a = impl->assigned;
       if (!cooperative) a.clear();
       for (std::int32_t p : ids) {
@@ -273,6 +279,7 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     } else {
       rd_kafka_assign(rk, nullptr);
     }
+    const std::lock_guard<std::mutex> lock(impl->assigned_mutex);
     std::vector<std::int32_t>& a = impl->assigned;
     if (!cooperative) {
       a.clear();
@@ -300,7 +307,7 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
     std::string_view name = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
     if (name.empty()) name = topic;
     std::string text = m->partition >= 0 ? partition_name(name, m->partition) + ": " : "";
-    text += rd_kafka_message_errstr(m);
+    text += internal::trim_librdkafka_error(rd_kafka_message_errstr(m));
     event.error = Status(StatusCode::kKafka, std::move(text));
     if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
       event.error_kind = PollErrorKind::kOffsetReset;
@@ -506,6 +513,7 @@ Status Consumer::assign(std::string_view topic, std::span<const PartitionOffset>
                                             partition_name(topic, s.partition) + ": " +
                                             rd_kafka_err2str(rd_kafka_last_error()));
     }
+    const std::lock_guard<std::mutex> lock(im.assigned_mutex);
     im.assigned.insert(std::upper_bound(im.assigned.begin(), im.assigned.end(), s.partition),
                        s.partition);
     im.set_next_offset(s.partition, s.offset >= 0 ? s.offset : -1);
@@ -521,7 +529,10 @@ Status Consumer::unassign(std::span<const std::int32_t> partitions) {
   for (std::int32_t p : partitions) {
     auto it = std::lower_bound(im.assigned.begin(), im.assigned.end(), p);
     if (it == im.assigned.end() || *it != p) continue;
-    im.assigned.erase(it);
+    {
+      const std::lock_guard<std::mutex> lock(im.assigned_mutex);
+      im.assigned.erase(it);
+    }
     if (rd_kafka_consume_stop(im.rkt, p) == -1) {
       return Status(StatusCode::kKafka, "cannot stop reading " + partition_name(im.topic, p) +
                                             ": " + rd_kafka_err2str(rd_kafka_last_error()));
@@ -530,7 +541,10 @@ Status Consumer::unassign(std::span<const std::int32_t> partitions) {
   return Status();
 }
 
-std::vector<std::int32_t> Consumer::assignment() const { return impl_->assigned; }
+std::vector<std::int32_t> Consumer::assignment() const {
+  const std::lock_guard<std::mutex> lock(impl_->assigned_mutex);
+  return impl_->assigned;
+}
 
 Status Consumer::subscribe(std::string_view topic) {
   Impl& im = *impl_;
@@ -644,6 +658,19 @@ Result<std::optional<std::int64_t>> Consumer::position(std::int32_t partition) c
   return std::optional<std::int64_t>(offset);
 }
 
+std::optional<std::int64_t> Consumer::cached_high_watermark(std::int32_t partition) const {
+  const Impl& im = *impl_;
+  if (im.topic.empty() || im.rk == nullptr) return std::nullopt;
+  int64_t low = RD_KAFKA_OFFSET_INVALID;
+  int64_t high = RD_KAFKA_OFFSET_INVALID;
+  if (rd_kafka_get_watermark_offsets(im.rk, im.topic.c_str(), partition, &low, &high) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return high;
+}
+
 Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset> offsets,
                         int timeout_ms) {
   Impl& im = *impl_;
@@ -664,8 +691,20 @@ Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset>
   // socket/request timeouts. `timeout_ms` bounds the wait for a coordinator first.
   (void)timeout_ms;
   const rd_kafka_resp_err_t err = rd_kafka_commit(im.rk, list.get(), 0);
+  // A group with members (a generation) refuses commits from outside: Kafka answers
+  // UNKNOWN_MEMBER_ID (or ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS), whose words alone do not
+  // say what to do.
+  auto refused_from_outside = [](rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+           e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+           e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+  };
+  bool outside = im.mode != Impl::Mode::kSubscribe && refused_from_outside(err);
   std::string failed;
   for (int i = 0; i < list->cnt; ++i) {
+    if (im.mode != Impl::Mode::kSubscribe && refused_from_outside(list->elems[i].err)) {
+      outside = true;
+    }
     if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (!failed.empty()) failed += "; ";
       failed += partition_name(name, list->elems[i].partition) + ": " +
@@ -676,6 +715,11 @@ Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset>
     std::string text = "commit for group '" + im.group + "' failed";
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) text += std::string(": ") + rd_kafka_err2str(err);
     if (!failed.empty()) text += " (" + failed + ")";
+    if (outside) {
+      text += ": the group has active members (or is rebalancing), and Kafka accepts offset "
+              "commits from a consumer outside a group only while the group is empty; stop the "
+              "group's consumers (or wait until their session timeout has passed) and try again";
+    }
     return Status(is_timeout(err) ? StatusCode::kTimeout : StatusCode::kKafka, std::move(text));
   }
   return Status();
@@ -787,7 +831,7 @@ Result<OffsetForTimeAnswer> Consumer::Impl::scan(std::int32_t partition, std::in
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
           if (m->offset >= high) done = true;
         } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          last_error = rd_kafka_message_errstr(m);
+          last_error = internal::trim_librdkafka_error(rd_kafka_message_errstr(m));
         } else if (m->offset >= high) {
           done = true;  // bounded by the high watermark offset read before
         } else {
@@ -869,7 +913,10 @@ Status Consumer::close() {
   im.release_messages();
   if (im.mode == Impl::Mode::kSubscribe) {
     const rd_kafka_resp_err_t err = rd_kafka_consumer_close(im.rk);
-    im.assigned.clear();
+    {
+      const std::lock_guard<std::mutex> lock(im.assigned_mutex);
+      im.assigned.clear();
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status(StatusCode::kKafka,
                     "leaving group '" + im.group + "': " + rd_kafka_err2str(err));
@@ -879,6 +926,7 @@ Status Consumer::close() {
   if (im.rkt != nullptr) {
     for (std::int32_t p : im.assigned) rd_kafka_consume_stop(im.rkt, p);
   }
+  const std::lock_guard<std::mutex> lock(im.assigned_mutex);
   im.assigned.clear();
   return Status();
 }

@@ -10,28 +10,17 @@
 #include <fstream>
 #include <string>
 
+#include "tidemark/testing/run_tidemark.h"
+
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
-
-RunResult run_command(const std::string& command) {
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using tidemark::testing::run_command;
+using tidemark::testing::RunResult;
 
 RunResult run(const std::string& args, bool merge_stderr = true) {
-  return run_command(std::string(TIDEMARK_BINARY) + " " + args +
-                     (merge_stderr ? " 2>&1" : " 2>/dev/null"));
+  return tidemark::testing::run_tidemark(args, merge_stderr
+                                                   ? tidemark::testing::Stderr::kMerged
+                                                   : tidemark::testing::Stderr::kDiscarded);
 }
 
 std::string temp_dir() {

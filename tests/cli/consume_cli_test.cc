@@ -9,25 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "tidemark/testing/run_tidemark.h"
+
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
+using tidemark::testing::RunResult;
 
 RunResult run(const std::string& args, bool merge_stderr = true) {
-  const std::string command =
-      std::string(TIDEMARK_BINARY) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return tidemark::testing::run_tidemark(args, merge_stderr
+                                                   ? tidemark::testing::Stderr::kMerged
+                                                   : tidemark::testing::Stderr::kDiscarded);
 }
 
 TEST(ConsumeCli, BadFlagValuesAreUsageErrorsNamingTheFlag) {
@@ -84,6 +75,32 @@ TEST(ConsumeCli, BadFlagValuesAreUsageErrorsNamingTheFlag) {
       {"-t t -X no.such.property=1", "no.such.property"},
       {"-t t -F /nonexistent/client.properties", "-F"},
       {"-t t -g a -X group.id=b", "group.id"},
+      // event time, watermarks, windows
+      {"-t t --event-time kafka", "--event-time"},
+      {"-t t --event-time-field test_data", "--event-time-field"},
+      {"-t t --event-time-field nope", "--event-time-field"},
+      {"-t t --event-time record --event-time-field event_time", "--event-time-field"},
+      {"-t t --watermark-delay 5x", "--watermark-delay"},
+      {"-t t --watermark-delay=-5s", "--watermark-delay"},
+      {"-t t --watermark-style flink", "--watermark-style"},
+      {"-t t --watermark-interval 0", "--watermark-interval"},
+      {"-t t --watermark-interval sometimes", "--watermark-interval"},
+      {"-t t --idle-timeout forever", "--idle-timeout"},
+      {"-t t --processing-time cpu", "--processing-time"},
+      {"-t t --processing-time record-timestamp", "--processing-time record-timestamp"},
+      {"-t t -g g --subscribe --processing-time record-timestamp", "--subscribe"},
+      {"-t t --window hop:1m", "--window"},
+      {"-t t --window tumble:0s", "--window"},
+      {"-t t --window tumble:1m:2m", "--window"},
+      {"-t t --window tumble", "--window"},
+      {"-t t --group-by ip", "--group-by"},
+      {"-t t --window tumble:1m --group-by geodata", "--group-by"},
+      {"-t t --window tumble:1m --group-by nope", "--group-by"},
+      {"-t t --allowed-lateness 5s", "--allowed-lateness"},
+      {"-t t --window tumble:1m --allowed-lateness soon", "--allowed-lateness"},
+      {"-t t --window-output w.jsonl", "--window-output"},
+      {"-t t --window tumble:1m --window-output /nonexistent/dir/w.jsonl", "--window-output"},
+      {"-t t --watermark-trace /nonexistent/dir/t.csv", "--watermark-trace"},
   };
   for (const auto& [flags, named] : cases) {
     RunResult r = run("consume -b 127.0.0.1:1 " + flags);
@@ -113,6 +130,18 @@ TEST(ConsumeCli, NoBrokerIsARuntimeErrorWithAHint) {
   RunResult r = run("consume -b 127.0.0.1:1 -t t -e");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("nothing answers at 127.0.0.1:1"), std::string::npos) << r.out;
+}
+
+TEST(ConsumeCli, HelpTeachesTheEventTimeFlags) {
+  RunResult r = run("consume --help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* text :
+       {"--watermark-delay", "WATERMARK FOR ts AS ts - INTERVAL", "forBoundedOutOfOrderness",
+        "--watermark-interval", "per-record", "table.exec.source.idle-timeout", "--window",
+        "tumble:1m", "\"type\":\"window\"", "--group-by", "--allowed-lateness",
+        "--watermark-trace", "tidemark chart", "--processing-time", "record-timestamp"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text;
+  }
 }
 
 TEST(ConsumeCli, HelpTeachesTheModesAndExitCodes) {
