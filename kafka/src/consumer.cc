@@ -115,8 +115,8 @@ struct Consumer::Impl {
   bool closed = false;
 
   std::string topic;
-  rd_kafka_topic_t* rkt = nullptr;     // assign mode
-  rd_kafka_queue_t* queue = nullptr;   // assign mode: every partition's fetch queue goes here
+  rd_kafka_topic_t* rkt = nullptr;    // assign mode
+  rd_kafka_queue_t* queue = nullptr;  // assign mode: every partition's fetch queue goes here
   // Sorted. Only the driving thread changes it, under assigned_mutex, so that assignment() may
   // read it from any thread (a test or a progress display watching a group member); the
   // driving thread's own reads need no lock.
@@ -139,6 +139,8 @@ struct Consumer::Impl {
   std::int64_t queued_max_bytes = 65536 * 1024;  // queued.max.messages.kbytes
   bool fetcher_may_be_parked = false;
   std::uint64_t fetch_restarts = 0;
+  std::uint64_t subscribed_polls = 0;
+  rd_kafka_queue_t* consumer_queue = nullptr;  // subscribe mode: the group's queue
   // The next offset to read of each assigned partition (index: partition id), -1 when unknown
   // (a logical start before the first record).
   std::vector<std::int64_t> next_offset;
@@ -157,6 +159,7 @@ struct Consumer::Impl {
       rd_kafka_topic_destroy(rkt);
     }
     if (queue != nullptr) rd_kafka_queue_destroy(queue);
+    if (consumer_queue != nullptr) rd_kafka_queue_destroy(consumer_queue);
     if (rk != nullptr) rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     if (scan_rk != nullptr) rd_kafka_destroy(scan_rk);
   }
@@ -175,7 +178,7 @@ struct Consumer::Impl {
                            rd_kafka_topic_partition_list_t* partitions, void* opaque) noexcept;
 
   void to_event(rd_kafka_message_t* m);
-  void note_queue_after_batch(std::size_t popped);
+  void note_queue(rd_kafka_queue_t* q, std::size_t taken, std::int64_t taken_bytes);
   void restart_parked_fetcher();
   void set_next_offset(std::int32_t partition, std::int64_t offset) {
     if (partition < 0) return;
@@ -222,6 +225,9 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   try {
     for (int i = 0; i < partitions->cnt; ++i) ids.push_back(partitions->elems[i].partition);
     std::sort(ids.begin(), ids.end());
+    // Assigned or revoked, a partition's next offset is the group's business again (a restart
+    // of a parked fetcher must not seek to where this member stopped before).
+    for (std::int32_t p : ids) impl->set_next_offset(p, -1);
   } catch (...) {
   }
   auto notify = [&](RebalanceKind kind, bool lost) {
@@ -299,7 +305,7 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
   event.offset = m->offset;
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
     event.kind = PollEventKind::kPartitionEnd;
-    if (mode == Mode::kAssign && m->offset >= 0) set_next_offset(m->partition, m->offset);
+    if (m->offset >= 0) set_next_offset(m->partition, m->offset);
     return;
   }
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -322,7 +328,7 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
     return;
   }
   event.kind = PollEventKind::kMessage;
-  if (mode == Mode::kAssign) set_next_offset(m->partition, m->offset + 1);
+  set_next_offset(m->partition, m->offset + 1);
   ConsumedMessage& msg = event.message;
   msg.topic = topic;
   msg.partition = m->partition;
@@ -374,17 +380,16 @@ void Consumer::Impl::to_event(rd_kafka_message_t* m) {
 // next offset after the last record handed out). A seek to the current position loses and repeats
 // nothing: librdkafka discards what a fetch in flight returns for the old position, and the queue
 // is empty.
-void Consumer::Impl::note_queue_after_batch(std::size_t popped) {
-  if (popped == 0 || fetcher_may_be_parked) return;
-  const auto queued = static_cast<std::int64_t>(rd_kafka_queue_length(queue) + popped);
+// `taken` records (of `taken_bytes` payload) were just taken from `q`.
+void Consumer::Impl::note_queue(rd_kafka_queue_t* q, std::size_t taken, std::int64_t taken_bytes) {
+  if (taken == 0 || fetcher_may_be_parked) return;
+  const auto queued = static_cast<std::int64_t>(rd_kafka_queue_length(q) + taken);
   if (queued >= queued_min_messages) {
     fetcher_may_be_parked = true;
     return;
   }
-  // The byte threshold, estimated from this batch's payload sizes.
-  std::int64_t bytes = 0;
-  for (std::size_t i = 0; i < popped; ++i) bytes += static_cast<std::int64_t>(batch[i]->len);
-  if (bytes / static_cast<std::int64_t>(popped) * queued >= queued_max_bytes) {
+  // The byte threshold, estimated from the payload sizes of what was taken.
+  if (taken_bytes / static_cast<std::int64_t>(taken) * queued >= queued_max_bytes) {
     fetcher_may_be_parked = true;
   }
 }
@@ -557,6 +562,7 @@ Status Consumer::subscribe(std::string_view topic) {
   TIDEMARK_RETURN_IF_ERROR(validate_topic_name(topic));
   im.topic = std::string(topic);
   rd_kafka_poll_set_consumer(im.rk);
+  if (im.consumer_queue == nullptr) im.consumer_queue = rd_kafka_queue_get_consumer(im.rk);
   ListPtr list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), im.topic.c_str(), RD_KAFKA_PARTITION_UA);
   const rd_kafka_resp_err_t err = rd_kafka_subscribe(im.rk, list.get());
@@ -617,14 +623,26 @@ const PollEvent& Consumer::poll(int timeout_ms) {
         if (n > 0) {
           im.batch_count = static_cast<std::size_t>(n);
           im.batch_next = 0;
-          im.note_queue_after_batch(im.batch_count);
+          std::int64_t bytes = 0;
+          for (std::size_t i = 0; i < im.batch_count; ++i) {
+            bytes += static_cast<std::int64_t>(im.batch[i]->len);
+          }
+          im.note_queue(im.queue, im.batch_count, bytes);
           continue;
         }
         break;
       }
       case Impl::Mode::kSubscribe: {
+        // The same parked fetcher as with assign(), for the group's queue; its length is looked
+        // at every 64 records (it takes a lock).
+        if (im.fetcher_may_be_parked && rd_kafka_queue_length(im.consumer_queue) == 0) {
+          im.restart_parked_fetcher();
+        }
         rd_kafka_message_t* m = rd_kafka_consumer_poll(im.rk, slice);
         if (m != nullptr) {
+          if ((++im.subscribed_polls & 63) == 0) {
+            im.note_queue(im.consumer_queue, 1, static_cast<std::int64_t>(m->len));
+          }
           im.to_event(m);
           return im.event;
         }
@@ -716,9 +734,10 @@ Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset>
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) text += std::string(": ") + rd_kafka_err2str(err);
     if (!failed.empty()) text += " (" + failed + ")";
     if (outside) {
-      text += ": the group has active members (or is rebalancing), and Kafka accepts offset "
-              "commits from a consumer outside a group only while the group is empty; stop the "
-              "group's consumers (or wait until their session timeout has passed) and try again";
+      text +=
+          ": the group has active members (or is rebalancing), and Kafka accepts offset "
+          "commits from a consumer outside a group only while the group is empty; stop the "
+          "group's consumers (or wait until their session timeout has passed) and try again";
     }
     return Status(is_timeout(err) ? StatusCode::kTimeout : StatusCode::kKafka, std::move(text));
   }

@@ -218,7 +218,7 @@ class Consumer {
   void interrupt() noexcept;
 
   // How often poll() woke librdkafka's fetcher after it had stopped because the queue of fetched
-  // records was full (assign mode; see the comment at restart_parked_fetcher() in consumer.cc).
+  // records was full (see the comment at restart_parked_fetcher() in consumer.cc).
   std::uint64_t fetch_restarts() const noexcept;
 
   const std::string& group() const noexcept;
