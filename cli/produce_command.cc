@@ -503,7 +503,8 @@ void install_produce_command(CLI::App& app, Context& ctx) {
                   "With --dry-run and --event taxi: write the trips as a green-taxi CSV file");
   cmd->footer(
       "Every record carries the headers content-type, tidemark-event-type and tidemark-seq (the "
-      "event's index in the global stream), plus tidemark-delay-ms when disorder is on.\n"
+      "event's index in the global stream), plus tidemark-instance (i/N) with --instance and "
+      "tidemark-delay-ms when disorder is on.\n"
       "The same --seed, --count and options with --clock simulated give byte-identical payloads "
       "and keys; compare runs by the fingerprint printed at the end.\n"
       "--dry-run writes JSON formats one event per line and binary formats (protobuf, thrift) "

@@ -304,6 +304,9 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
   std::string delay_text;
   std::vector<kafka::RecordHeader> headers;
   const std::string event_type_name(core::event_type_name(o.type));
+  // Sharded runs say which instance wrote a record, so `tidemark verify` knows which seqs to
+  // expect (i, i+N, i+2N, ...); an unsharded run's records have no such header (0/1).
+  const std::string instance_text = o.shard.count > 1 ? o.shard.to_string() : std::string();
   const std::string_view content_type = o.serializer->content_type();
 
   bool interrupted_send = false;
@@ -318,11 +321,12 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
     headers.clear();
     headers.push_back({serializers::kContentTypeHeader, content_type});
     headers.push_back({serializers::kEventTypeHeader, event_type_name});
-    headers.push_back({"tidemark-seq", seq_text});
+    headers.push_back({serializers::kSeqHeader, seq_text});
+    if (!instance_text.empty()) headers.push_back({serializers::kInstanceHeader, instance_text});
     if (delay_ms) {
       delay_text.clear();
       append_i64(delay_text, *delay_ms);
-      headers.push_back({"tidemark-delay-ms", delay_text});
+      headers.push_back({serializers::kDelayHeader, delay_text});
     }
     for (const auto& [name, value] : o.extra_headers) headers.push_back({name, value});
     const std::int64_t now = wall_now_ms();

@@ -103,6 +103,7 @@ TEST_F(ProduceTest, LabJsonRecordsCarryHeadersEventTimeAndNoKey) {
     ASSERT_TRUE(r.header("tidemark-seq").has_value());
     seqs.insert(std::stoull(*r.header("tidemark-seq")));
     EXPECT_FALSE(r.header("tidemark-delay-ms").has_value());
+    EXPECT_FALSE(r.header("tidemark-instance").has_value());  // unsharded: 0/1 goes unsaid
     EXPECT_FALSE(r.key.has_value());
     EXPECT_EQ(r.timestamp_type, RD_KAFKA_TIMESTAMP_CREATE_TIME);
     EXPECT_EQ(r.timestamp, lab_event_timestamp(r.value)) << r.value;
@@ -151,7 +152,16 @@ TEST_F(ProduceTest, TwoShardsUnionIsTheWholeRun) {
   const std::vector<ReadRecord> b = read_back(broker_->bootstrap(), "shards", 2, 1001);
   ASSERT_EQ(a.size(), 1001u);
   ASSERT_EQ(b.size(), 1001u);
-  for (const ReadRecord& r : a) EXPECT_TRUE(r.key.has_value());  // web: keyed by ip
+  for (const ReadRecord& r : a) {
+    EXPECT_TRUE(r.key.has_value());  // web: keyed by ip
+    EXPECT_FALSE(r.header("tidemark-instance").has_value());
+  }
+  // Each shard's records say which instance wrote them, and that instance owns their seq.
+  for (const ReadRecord& r : b) {
+    const std::uint64_t seq = std::stoull(r.header("tidemark-seq").value_or("0"));
+    EXPECT_EQ(r.header("tidemark-instance"),
+              std::optional<std::string>(seq % 2 == 0 ? "0/2" : "1/2"));
+  }
   EXPECT_EQ(summarize(a), summarize(b));
 }
 

@@ -11,7 +11,8 @@
 // Sequence numbers: an event's `seq` is its index in the global event sequence (so with
 // `--instance i/N` the seqs of one instance are i, i+N, i+2N, ...). It is the record's
 // `tidemark-seq` header, the DeliveryReport opaque and the manifest's `seq`; the seqs of the N
-// shards of a run are disjoint and their union is the seqs of the unsharded run.
+// shards of a run are disjoint and their union is the seqs of the unsharded run. With N > 1 every
+// record also carries `tidemark-instance: i/N`, so a reader knows which seqs to expect.
 //
 // Counts and rate are for the whole (global) stream: `count` events in total, of which this
 // instance emits its share; `rate` events/s in total, each instance pacing its own events on the
