@@ -77,7 +77,7 @@ enum class BrokerError : std::int16_t {
 };
 
 // The names Kafka and librdkafka use: "Produce", "Fetch", ...; "NOT_LEADER_FOR_PARTITION",
-X
+// "REQUEST_TIMED_OUT", ... (librdkafka's rd_kafka_err2name), "NO_ERROR", and "DISCONNECT" for
 // kDisconnect.
 std::string_view to_string(KafkaApi api) noexcept;
 std::string_view to_string(BrokerError error) noexcept;
