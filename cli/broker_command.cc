@@ -25,6 +25,7 @@ struct BrokerFlags {
   int brokers = 1;
   int partitions = 1;
   bool partitions_given = false;
+  bool listen_given = false;
   std::vector<std::string> topics;
 };
 
@@ -115,6 +116,11 @@ int run_broker(const BrokerFlags& flags) {
     topics.push_back(std::move(*topic));
   }
   if (flags.listen.empty()) return report_error(core::invalid_argument("--listen is empty"));
+  if (flags.listen_given && flags.port == 0) {
+    return report_error(core::invalid_argument(
+        "--listen " + core::quoted(flags.listen) +
+        ": applies to the bootstrap port, and --port 0 has none (give --port N)"));
+  }
   if (flags.partitions_given && !partitions_used) {
     std::cerr << "tidemark: note: --partitions applies to --topic NAME given without a count; "
                  "topics auto-created on first use always get "
@@ -150,7 +156,12 @@ int run_broker(const BrokerFlags& flags) {
     fo.target_port = first->port;
     core::Result<std::unique_ptr<kafka::BootstrapForwarder>> forwarder =
         kafka::BootstrapForwarder::start(fo);
-    if (!forwarder.ok()) return report_error(forwarder.status());
+    if (!forwarder.ok()) {
+      // A bad --listen value is a usage error naming the flag; a taken port names --port.
+      return report_error(forwarder.status().code() == core::StatusCode::kInvalidArgument
+                              ? forwarder.status().with_context("--listen")
+                              : forwarder.status());
+    }
     bootstrap = client_bootstrap(**forwarder);
     if (!(*forwarder)->listening_on_loopback()) {
       std::cerr << "tidemark: warning: listening on " << (*forwarder)->listen_endpoint()
@@ -230,6 +241,7 @@ void install_broker_command(CLI::App& app, Context& ctx) {
       "(e.g. the port is in use), 2 for bad flags.");
   cmd->callback([&ctx, flags, cmd] {
     flags->partitions_given = cmd->count("--partitions") > 0;
+    flags->listen_given = cmd->count("--listen") > 0;
     ctx.exit_code = run_broker(*flags);
   });
 }

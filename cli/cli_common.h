@@ -32,6 +32,7 @@ using CommandInstaller = void (*)(CLI::App& app, Context& ctx);
 void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc
+void install_ddl_command(CLI::App& app, Context& ctx);      // ddl_command.cc
 
 // How tabular data is written: a readable table on a terminal, JSON Lines on a pipe, unless
 // the user says otherwise with --output.

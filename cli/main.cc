@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   // One line per subcommand, in the order `tidemark --help` lists them.
   for (CommandInstaller install : {
            install_produce_command,
+           install_ddl_command,
            install_broker_command,
            install_formats_command,
        }) {

@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,6 +29,7 @@
 #include "tidemark/producer/disorder.h"
 #include "tidemark/producer/event_producer.h"
 #include "tidemark/producer/rate_limiter.h"
+#include "tidemark/producer/retention_check.h"
 #include "tidemark/producer/sharding.h"
 
 namespace tidemark::cli {
@@ -71,6 +75,8 @@ struct ProduceFlags {
   std::string out_of_order;
   std::string late_fraction;
   std::string late_by;
+  std::string idle_partition;
+  std::string idle_after;
   std::string manifest;
   std::vector<std::string> x_options;
   std::string properties_file;
@@ -245,6 +251,26 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   if (core::Status st = producer::validate(o.disorder); !st.ok()) {
     return report_error(core::invalid_argument(st.message()));
   }
+  std::optional<producer::IdlePartition> idle;
+  if (given("--idle-partition") != given("--idle-after")) {
+    return report_error(core::invalid_argument(given("--idle-partition")
+                                                   ? "--idle-partition needs --idle-after D"
+                                                   : "--idle-after needs --idle-partition P"));
+  }
+  if (given("--idle-partition")) {
+    core::Result<std::uint64_t> p = parse_u64_flag("--idle-partition", f.idle_partition);
+    if (!p.ok()) return report_error(p.status());
+    if (*p >= static_cast<std::uint64_t>(kafka::EmbeddedBroker::kMaxPartitions)) {
+      return report_error(bad_flag("--idle-partition", f.idle_partition, "no such partition"));
+    }
+    core::Result<std::int64_t> d = core::parse_duration(f.idle_after);
+    if (!d.ok()) return report_error(d.status().with_context("--idle-after"));
+    if (f.dry_run) {
+      return report_error(core::invalid_argument(
+          "--idle-partition needs Kafka: partitions are the broker's (drop --dry-run)"));
+    }
+    idle = producer::IdlePartition{static_cast<std::int32_t>(*p), *d, 0, {}};
+  }
 
   // ---- inputs and outputs ----
   std::unique_ptr<producer::TaxiCsvSource> csv_source;
@@ -261,7 +287,10 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
     csv_options.on_bad_row = *policy;
     core::Result<std::unique_ptr<producer::TaxiCsvSource>> src =
         producer::TaxiCsvSource::open(f.from_csv, csv_options);
-    if (!src.ok()) return report_error(src.status().with_context("--from-csv"));
+    if (!src.ok()) {
+      // A file that cannot be opened or has no green-taxi header is a bad flag value.
+      return report_error(core::invalid_argument("--from-csv: " + src.status().message()));
+    }
     csv_source = std::move(*src);
     o.csv_source = csv_source.get();
   }
@@ -321,8 +350,9 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   if (given("--manifest")) {
     manifest = std::fopen(f.manifest.c_str(), "w");
     if (manifest == nullptr) {
-      return report_error({core::StatusCode::kIo,
-                           "--manifest " + core::quoted(f.manifest) + ": cannot create the file"});
+      return report_error(core::invalid_argument("--manifest " + core::quoted(f.manifest) +
+                                                 ": cannot create the file (" +
+                                                 std::strerror(errno) + ")"));
     }
     o.manifest = manifest;
   }
@@ -332,16 +362,28 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
       if (f != nullptr) std::fclose(f);
     }
   } manifest_closer{manifest};
+  // Created now, written at the end: a path that cannot be written fails before the run.
+  FileCloser stats_file{nullptr};
+  if (given("--stats-json")) {
+    stats_file.f = std::fopen(f.stats_json.c_str(), "w");
+    if (stats_file.f == nullptr) {
+      return report_error(core::invalid_argument("--stats-json " + core::quoted(f.stats_json) +
+                                                 ": cannot create the file (" +
+                                                 std::strerror(errno) + ")"));
+    }
+  }
   if (given("--csv-out")) {
     core::Result<std::unique_ptr<producer::TaxiCsvWriter>> w =
         producer::TaxiCsvWriter::create(f.csv_out);
-    if (!w.ok()) return report_error(w.status().with_context("--csv-out"));
+    if (!w.ok()) return report_error(core::invalid_argument("--csv-out: " + w.status().message()));
     csv_writer = std::move(*w);
   }
 
   // ---- Kafka ----
   std::unique_ptr<kafka::EmbeddedBroker> embedded;
   std::unique_ptr<kafka::Producer> kafka_producer;
+  std::unique_ptr<kafka::AdminClient> admin;
+  std::optional<producer::RetentionCheck> retention;
   install_signal_handlers();
   if (!f.dry_run) {
     if (bootstrap == "embedded") {
@@ -352,7 +394,7 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
       embedded = std::move(*b);
       bootstrap = embedded->bootstrap();
       std::cerr << "tidemark: embedded broker at " << bootstrap << ", topic '" << f.topic
-                << "' with " << partitions << " partitions\n";
+                << "' with " << partitions << (partitions == 1 ? " partition\n" : " partitions\n");
     } else {
       core::Result<kafka::ClusterInfo> info = kafka::wait_for_broker(config, bootstrap, 5000);
       if (!info.ok()) return report_error(info.status());
@@ -361,6 +403,46 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
     if (!p.ok()) return report_error(p.status());
     kafka_producer = std::move(*p);
     g_producer.store(kafka_producer.get());
+
+    if (idle) {
+      // The partition count decides which partitions can take P's records; asking for it is
+      // what producing does first (a broker that creates topics on first use creates it now).
+      core::Result<std::int32_t> count = kafka_producer->partition_count(f.topic, 10000);
+      if (!count.ok()) return report_error(count.status().with_context("--idle-partition"));
+      if (*count < 2) {
+        return report_error(core::invalid_argument(
+            "--idle-partition: topic '" + f.topic + "' has 1 partition, so nothing could take "
+            "its records (use a topic with more, e.g. -b embedded --partitions 4)"));
+      }
+      if (idle->partition >= *count) {
+        return report_error(bad_flag("--idle-partition", f.idle_partition,
+                                     "topic '" + f.topic + "' has partitions 0.." +
+                                         std::to_string(*count - 1)));
+      }
+      idle->partition_count = *count;
+      kafka::Producer* kp = kafka_producer.get();
+      const std::string topic = f.topic;
+      const std::int32_t n = *count;
+      idle->partition_of = [kp, topic, n](std::optional<std::string_view> key) {
+        return kp->partition_for_key(topic, key, n);
+      };
+      o.idle = idle;
+    }
+
+    // Low watermark offsets before the run, to report what the broker drops during it.
+    core::Result<std::unique_ptr<kafka::AdminClient>> a = kafka::AdminClient::create(config, bootstrap);
+    if (a.ok()) {
+      admin = std::move(*a);
+      core::Result<producer::RetentionCheck> rc =
+          producer::RetentionCheck::start(*admin, f.topic, 5000);
+      if (rc.ok()) {
+        retention.emplace(std::move(*rc));
+      } else {
+        std::cerr << "tidemark: note: cannot read the partitions' log start offsets, so records "
+                     "the broker drops will not be reported: "
+                  << rc.status().message() << "\n";
+      }
+    }
   }
 
   // ---- progress ----
@@ -420,20 +502,46 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
               << " bad rows skipped\n";
     for (const std::string& e : cs.first_errors) std::cerr << "  skipped: " << e << "\n";
   }
+  if (idle && stats.idle_at_ms) {
+    std::cerr << "idle partition " << idle->partition << ": "
+              << (stats.idle_reached ? "nothing written from event time "
+                                     : "the run ended before event time ")
+              << core::format_iso8601(*stats.idle_at_ms) << " (--idle-after " << f.idle_after
+              << ")";
+    if (stats.idle_reached) {
+      std::cerr << "; " << stats.idle_redirected
+                << " keyed record(s) of its keys went to other partitions "
+                   "(header tidemark-redirected-from)";
+    }
+    std::cerr << "\n";
+  }
+  if (retention && stats.acked > 0) {
+    core::Result<std::vector<producer::PartitionDrop>> drops =
+        retention->finish(*admin, stats.acked_by_partition, 5000);
+    if (!drops.ok()) {
+      std::cerr << "tidemark: note: cannot check whether the broker dropped records: "
+                << drops.status().message() << "\n";
+    } else if (!drops->empty()) {
+      for (const producer::PartitionDrop& d : *drops) {
+        stats.dropped_by_broker.emplace_back(d.partition, d.dropped());
+      }
+      std::cerr << "tidemark: warning: " << producer::describe_drops(f.topic, *drops) << "\n";
+    }
+  }
   if (stats.failed > 0) {
     std::cerr << "tidemark: error: " << stats.failed << " record(s) not delivered"
               << (stats.first_errors.empty() ? "" : "; first errors:") << "\n";
     for (const std::string& e : stats.first_errors) std::cerr << "  " << e << "\n";
   }
-  if (!f.stats_json.empty()) {
-    std::FILE* out = std::fopen(f.stats_json.c_str(), "w");
+  if (stats_file.f != nullptr) {
     const std::string json = stats.to_json() + "\n";
-    if (out == nullptr || std::fwrite(json.data(), 1, json.size(), out) != json.size()) {
-      if (out != nullptr) std::fclose(out);
+    const bool written = std::fwrite(json.data(), 1, json.size(), stats_file.f) == json.size();
+    const bool closed = std::fclose(stats_file.f) == 0;
+    stats_file.f = nullptr;
+    if (!written || !closed) {
       return report_error(
           {core::StatusCode::kIo, "--stats-json " + core::quoted(f.stats_json) + ": cannot write"});
     }
-    std::fclose(out);
   }
   if (stats.interrupted) {
     std::cerr << "tidemark: interrupted\n";
@@ -482,9 +590,15 @@ void install_produce_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--late-fraction", flags->late_fraction,
                   "Fraction of events late by design (0.05 or 5%; needs --late-by)");
   cmd->add_option("--late-by", flags->late_by, "How late those are: MIN..MAX (e.g. 30s..2m)");
+  cmd->add_option("--idle-partition", flags->idle_partition,
+                  "Partition P goes quiet after --idle-after D, so a Flink watermark (the minimum "
+                  "over partitions) stalls until P is idle; its records go to the others");
+  cmd->add_option("--idle-after", flags->idle_after,
+                  "With --idle-partition: event time after the stream's start (the simulated "
+                  "--start, or the run's start with the wall clock) from which P gets nothing");
   cmd->add_option("--manifest", flags->manifest,
                   "Write one JSON line per delivered event (seq, key, partition, event_time, "
-                  "emitted_at, delay_ms)");
+                  "emitted_at, delay_ms; redirected_from with --idle-partition)");
   cmd->add_option("-X", flags->x_options, "librdkafka property key=value (repeatable)");
   cmd->add_option("-F", flags->properties_file, "Java-style client properties file");
   cmd->add_option("-z,--compression", flags->compression,
@@ -495,7 +609,8 @@ void install_produce_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--partitions", flags->partitions,
                   "With -b embedded: partitions of the topic (default 4)");
   cmd->add_option("--stats-json", flags->stats_json,
-                  "Write the summary as JSON (counts, rate, latencies, fingerprint, seed)");
+                  "Write the summary as JSON (counts, rate, latencies, fingerprint, seed, acked "
+                  "records per partition, records the broker dropped)");
   cmd->add_flag("--dry-run", flags->dry_run,
                 "No Kafka: write the serialized events to stdout, one per line (JSON formats "
                 "as they are, binary formats base64-encoded)");
@@ -510,6 +625,13 @@ void install_produce_command(CLI::App& app, Context& ctx) {
       "--dry-run writes JSON formats one event per line and binary formats (protobuf, thrift) "
       "base64-encoded, one per line.\n"
       "Manifest partitions come from the delivery reports; lines are in delivery order.\n"
+      "--idle-partition P --idle-after D: once a record with event time >= start + D is sent, "
+      "P gets nothing more; every seq is still produced (keyed records of P's keys go to other "
+      "partitions with the header tidemark-redirected-from: P). Pair it with Flink's idle "
+      "timeout (tidemark ddl --idle-timeout).\n"
+      "When the broker drops records of this run from the start of a partition (the embedded "
+      "broker keeps 5 MiB or 100,000 batches per partition), the summary says how many and "
+      "where.\n"
       "Exit codes: 0 done, 1 a delivery failed or a runtime error, 2 bad flags, 130 Ctrl-C or "
       "SIGTERM (in-flight records are flushed first).");
   cmd->callback([&ctx, flags, cmd] { ctx.exit_code = run_produce(ctx, *flags, *cmd); });

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "config_internal.h"
@@ -64,6 +65,8 @@ struct Producer::Impl {
   // take a reference for every record. `last_topic` short-cuts the usual single-topic case.
   std::map<std::string, rd_kafka_topic_t*, std::less<>> topics;
   std::pair<std::string_view, rd_kafka_topic_t*> last_topic{};
+
+  std::string partitioner = "consistent_random";  // the `partitioner` property in force
 
   std::function<void(const DeliveryReport&)> on_delivery;
   std::function<void(std::string_view)> on_statistics;
@@ -258,6 +261,7 @@ Result<std::unique_ptr<Producer>> Producer::create(const Config& config, std::st
   auto impl = std::make_unique<Impl>();
   impl->bootstrap = effective.get("bootstrap.servers").value_or("");
   impl->options = options;
+  if (std::optional<std::string> p = effective.get("partitioner")) impl->partitioner = *p;
   rd_kafka_conf_t* c = conf->get();
   rd_kafka_conf_set_opaque(c, impl.get());
   rd_kafka_conf_set_dr_msg_cb(c, &Impl::delivery_cb);
@@ -430,5 +434,90 @@ Status Producer::last_error() const {
 }
 
 const std::string& Producer::bootstrap() const noexcept { return impl_->bootstrap; }
+
+Result<std::int32_t> Producer::partition_count(std::string_view topic, int timeout_ms) {
+  Impl& im = *impl_;
+  Result<rd_kafka_topic_t*> rkt = im.topic_handle(topic);
+  if (!rkt.ok()) return rkt.status();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string last = "no answer";
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(im.rk, 0, *rkt, &md, static_cast<int>(std::min<std::int64_t>(left, 5000)));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md != nullptr) {
+      Status outcome(StatusCode::kTimeout, "");
+      std::int32_t count = 0;
+      for (int i = 0; i < md->topic_cnt; ++i) {
+        const rd_kafka_metadata_topic_t& t = md->topics[i];
+        if (topic != t.topic) continue;
+        if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt > 0) {
+          count = t.partition_cnt;
+        } else if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+          outcome = Status(StatusCode::kNotFound, "topic " + quoted_partition(topic, -1) +
+                                                      " does not exist on " + im.bootstrap +
+                                                      " (and the broker does not create "
+                                                      "topics on first use)");
+        } else if (t.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+          outcome = Status(StatusCode::kKafka, "topic " + quoted_partition(topic, -1) + ": " +
+                                                   rd_kafka_err2str(t.err));
+        } else if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          last = rd_kafka_err2str(t.err);  // e.g. leader not available while being created
+        }
+      }
+      rd_kafka_metadata_destroy(md);
+      if (count > 0) return count;
+      if (outcome.code() != StatusCode::kTimeout) return outcome;
+    } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      last = rd_kafka_err2str(err);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Status(StatusCode::kTimeout, "no partitions of " + quoted_partition(topic, -1) +
+                                          " known from " + im.bootstrap + " within " +
+                                          std::to_string(timeout_ms) + " ms (" + last + ")" +
+                                          im.last_error_suffix());
+}
+
+std::optional<std::int32_t> Producer::partition_for_key(std::string_view topic,
+                                                        std::optional<std::string_view> key,
+                                                        std::int32_t partition_count) {
+  using PartitionerFn = std::int32_t (*)(const rd_kafka_topic_t*, const void*, size_t, std::int32_t,
+                                         void*, void*);
+  struct Entry {
+    std::string_view name;
+    PartitionerFn fn;
+    bool random_null;   // null keys are partitioned at random
+    bool random_empty;  // empty keys too
+  };
+  // librdkafka's built-in partitioners (CONFIGURATION.md, `partitioner`).
+  static constexpr Entry kPartitioners[] = {
+      {"random", &rd_kafka_msg_partitioner_random, true, true},
+      {"consistent", &rd_kafka_msg_partitioner_consistent, false, false},
+      {"consistent_random", &rd_kafka_msg_partitioner_consistent_random, true, true},
+      {"murmur2", &rd_kafka_msg_partitioner_murmur2, false, false},
+      {"murmur2_random", &rd_kafka_msg_partitioner_murmur2_random, true, false},
+      {"fnv1a", &rd_kafka_msg_partitioner_fnv1a, false, false},
+      {"fnv1a_random", &rd_kafka_msg_partitioner_fnv1a_random, true, false},
+  };
+  if (partition_count <= 0) return std::nullopt;
+  for (const Entry& e : kPartitioners) {
+    if (e.name != impl_->partitioner) continue;
+    if (e.name == "random") return std::nullopt;
+    if (!key && e.random_null) return std::nullopt;
+    if (key && key->empty() && e.random_empty) return std::nullopt;
+    // The hashing partitioners read only the key for these cases; the topic handle is passed
+    // as librdkafka itself would.
+    Result<rd_kafka_topic_t*> rkt = impl_->topic_handle(topic);
+    if (!rkt.ok()) return std::nullopt;
+    static const char kEmpty[1] = {0};
+    const void* data = key ? (key->data() != nullptr ? key->data() : kEmpty) : nullptr;
+    return e.fn(*rkt, data, key ? key->size() : 0, partition_count, nullptr, nullptr);
+  }
+  return std::nullopt;
+}
 
 }  // namespace tidemark::kafka

@@ -81,7 +81,25 @@ struct ManifestEntry {
   std::int64_t event_time = 0;
   std::int64_t emitted_at = 0;
   std::int64_t delay_ms = 0;
+  std::optional<std::int32_t> redirected_from;
 };
+
+// FNV-1a (64 bit): spreads the keys moved off an idle partition over the others, the same key
+// always to the same partition.
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (const char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return std::numeric_limits<std::int64_t>::max();
+  return r;
+}
 
 }  // namespace
 
@@ -219,7 +237,39 @@ std::string ProducerStats::to_json() const {
     if (i > 0) s += ',';
     append_json_str(s, first_errors[i]);
   }
-  s += "]}";
+  s += "],\"acked_by_partition\":{";
+  bool first = true;
+  for (std::size_t p = 0; p < acked_by_partition.size(); ++p) {
+    if (acked_by_partition[p] == 0) continue;
+    if (!first) s += ',';
+    first = false;
+    s += '"';
+    append_u64(s, p);
+    s += "\":";
+    append_u64(s, acked_by_partition[p]);
+  }
+  s += '}';
+  if (idle_at_ms) {
+    s += ",\"idle_partition\":{\"idle_at\":";
+    append_i64(s, *idle_at_ms);
+    s += ",\"reached\":";
+    s += idle_reached ? "true" : "false";
+    s += ",\"redirected\":";
+    append_u64(s, idle_redirected);
+    s += '}';
+  }
+  if (!dropped_by_broker.empty()) {
+    s += ",\"dropped_by_broker\":{";
+    for (std::size_t i = 0; i < dropped_by_broker.size(); ++i) {
+      if (i > 0) s += ',';
+      s += '"';
+      append_i64(s, dropped_by_broker[i].first);
+      s += "\":";
+      append_i64(s, dropped_by_broker[i].second);
+    }
+    s += '}';
+  }
+  s += '}';
   return s;
 }
 
@@ -236,6 +286,22 @@ core::Result<std::unique_ptr<EventProducer>> EventProducer::create(EventProducer
   }
   if (options.key.type() != options.type) {
     return core::invalid_argument("the key specification is for another event type");
+  }
+  if (options.idle) {
+    const IdlePartition& idle = *options.idle;
+    if (idle.partition_count < 2) {
+      return core::invalid_argument(
+          "an idle partition needs a topic of at least 2 partitions (its records go to the "
+          "others), got " +
+          std::to_string(idle.partition_count));
+    }
+    if (idle.partition < 0 || idle.partition >= idle.partition_count) {
+      return core::invalid_argument("idle partition " + std::to_string(idle.partition) +
+                                    " is not one of the topic's partitions 0.." +
+                                    std::to_string(idle.partition_count - 1));
+    }
+    if (idle.after_ms < 0) return core::invalid_argument("the idle delay must not be negative");
+    if (!idle.partition_of) return core::invalid_argument("an idle partition needs partition_of");
   }
   return std::unique_ptr<EventProducer>(new EventProducer(std::move(options)));
 }
@@ -262,6 +328,11 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
     if (report.error.ok()) {
       ++stats.acked;
       latencies.push_back(report.latency_us);
+      if (report.partition >= 0) {
+        const auto p = static_cast<std::size_t>(report.partition);
+        if (p >= stats.acked_by_partition.size()) stats.acked_by_partition.resize(p + 1);
+        ++stats.acked_by_partition[p];
+      }
     } else {
       ++stats.failed;
       if (stats.first_errors.size() < o.max_remembered_errors) {
@@ -288,6 +359,14 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
       append_i64(manifest_line, m.emitted_at);
       manifest_line += ",\"delay_ms\":";
       append_i64(manifest_line, m.delay_ms);
+      if (o.idle) {
+        manifest_line += ",\"redirected_from\":";
+        if (m.redirected_from) {
+          append_i64(manifest_line, *m.redirected_from);
+        } else {
+          manifest_line += "null";
+        }
+      }
       manifest_line += "}\n";
       if (std::fwrite(manifest_line.data(), 1, manifest_line.size(), o.manifest) !=
               manifest_line.size() &&
@@ -302,6 +381,10 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
   std::string key;
   std::string seq_text;
   std::string delay_text;
+  std::string idle_text;
+  // --idle-partition: the idle point is set from the origin before the first emission.
+  std::optional<std::int64_t> idle_origin;
+  if (o.idle) idle_text = std::to_string(o.idle->partition);
   std::vector<kafka::RecordHeader> headers;
   const std::string event_type_name(core::event_type_name(o.type));
   // Sharded runs say which instance wrote a record, so `tidemark verify` knows which seqs to
@@ -328,9 +411,36 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
       append_i64(delay_text, *delay_ms);
       headers.push_back({serializers::kDelayHeader, delay_text});
     }
+    kafka::OutgoingRecord record;
+    std::optional<std::int32_t> redirected_from;
+    if (o.idle) {
+      const IdlePartition& idle = *o.idle;
+      if (!stats.idle_at_ms) {
+        stats.idle_at_ms = saturating_add(idle_origin.value_or(event_time), idle.after_ms);
+      }
+      if (!stats.idle_reached && event_time >= *stats.idle_at_ms) stats.idle_reached = true;
+      if (stats.idle_reached) {
+        const std::optional<std::int32_t> natural =
+            idle.partition_of(has_key ? std::optional<std::string_view>(key) : std::nullopt);
+        if (natural && *natural != idle.partition) {
+          record.partition = *natural;
+        } else {
+          // One of the other partitions: 0..count-2, skipping P.
+          const std::uint64_t pick = natural ? fnv1a(key) : seq;
+          auto alt = static_cast<std::int32_t>(
+              pick % static_cast<std::uint64_t>(idle.partition_count - 1));
+          if (alt >= idle.partition) ++alt;
+          record.partition = alt;
+          if (natural) {
+            redirected_from = idle.partition;
+            ++stats.idle_redirected;
+            headers.push_back({"tidemark-redirected-from", idle_text});
+          }
+        }
+      }
+    }
     for (const auto& [name, value] : o.extra_headers) headers.push_back({name, value});
     const std::int64_t now = wall_now_ms();
-    kafka::OutgoingRecord record;
     record.topic = o.topic;
     if (has_key) record.key = std::string_view(key);
     record.value = payload;
@@ -339,7 +449,7 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
     record.opaque = seq;
     if (o.manifest != nullptr) {
       pending[seq] = ManifestEntry{has_key ? std::optional<std::string>(key) : std::nullopt,
-                                   event_time, now, delay_ms.value_or(0)};
+                                   event_time, now, delay_ms.value_or(0), redirected_from};
     }
     core::Status st = sink.send(record, event);
     if (!st.ok()) {
@@ -383,6 +493,10 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
   const SteadyClock::time_point deadline =
       has_deadline ? start + std::chrono::milliseconds(*o.duration_ms) : start;
 
+  if (o.idle && o.csv_source == nullptr) {
+    idle_origin = o.clock.event_time(0, wall_now_ms());
+  }
+
   core::Status error;
   core::Event event;
   std::uint64_t local = 0;    // this instance's events so far (generated mode)
@@ -425,6 +539,7 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
       }
       if (!*trip) break;
       ++csv_row;
+      if (o.idle && !idle_origin) idle_origin = core::event_time_of(core::Event(**trip));
       if (!o.shard.owns(k)) continue;
       event = std::move(**trip);
       event_time = core::event_time_of(event);

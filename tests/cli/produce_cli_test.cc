@@ -97,37 +97,86 @@ TEST(ProduceCli, ShardsSplitTheDryRunStream) {
   }
 }
 
-TEST(ProduceCli, BadFlagValuesAreUsageErrorsNamingTheValue) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"-c -5", "-5"},
-      {"--rate abc", "abc"},
-      {"--format avro", "avro"},
-      {"--event car", "car"},
-      {"--instance 3/2", "3/2"},
-      {"--late-fraction 0.1 --late-by 5s..1s", "5s..1s"},
-      {"--late-fraction 2 --late-by 1s..2s", "2"},
-      {"--duration 5", "5"},
-      {"--clock sundial", "sundial"},
-      {"--clock simulated --speed fast", "fast"},
-      {"--start yesterday --clock simulated", "yesterday"},
-      {"--key-field nope", "nope"},
-      {"-H novalue", "novalue"},
-      {"--record-timestamp log", "log"},
+// Every flag of `tidemark produce` that takes a value, with values it must refuse: exit 2 and a
+// message naming the flag and the value. All of them fail before any broker is contacted.
+TEST(ProduceCli, BadFlagValuesAreUsageErrorsNamingTheFlagAndTheValue) {
+  struct Case {
+    std::string flags;
+    std::string flag;   // as the message names it
+    std::string value;  // as the message quotes it ("" when the flag alone is the point)
   };
-  for (const auto& [flags, value] : cases) {
-    RunResult r = run("produce --dry-run " + flags);
-    EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.out;
-    EXPECT_NE(r.out.find(value), std::string::npos) << flags << "\n" << r.out;
+  const std::string csv = std::string(TIDEMARK_TEST_DATA_DIR) + "/green_tripdata_sample.csv";
+  const std::vector<Case> cases = {
+      {"--dry-run -t 'bad topic'", "-t/--topic", "bad topic"},
+      {"--dry-run --event car", "--event", "car"},
+      {"--dry-run --format avro", "--format", "avro"},
+      {"--dry-run --seed abc", "--seed", "abc"},
+      {"--dry-run --seed -1", "--seed", "-1"},
+      {"--dry-run --clock sundial", "--clock", "sundial"},
+      {"--dry-run --clock simulated --start yesterday", "--start", "yesterday"},
+      {"--dry-run --clock simulated --speed fast", "--speed", "fast"},
+      {"--dry-run --clock simulated --speed 0", "--speed", "0"},
+      {"--dry-run --record-timestamp log", "--record-timestamp", "log"},
+      {"--dry-run --rate abc", "--rate", "abc"},
+      {"--dry-run --rate -5", "--rate", "-5"},
+      {"--dry-run -c -5", "-c/--count", "-5"},
+      {"--dry-run -c many", "-c/--count", "many"},
+      {"--dry-run --duration 5", "--duration", "5"},
+      {"--dry-run --duration soon", "--duration", "soon"},
+      {"--dry-run --instance 3/2", "--instance", "3/2"},
+      {"--dry-run --instance 1/0", "--instance", "1/0"},
+      {"--dry-run --instance one", "--instance", "one"},
+      {"--dry-run --event taxi --from-csv /nonexistent.csv", "--from-csv", "/nonexistent.csv"},
+      {"--dry-run --event taxi --from-csv " + csv + " --on-bad-row maybe", "--on-bad-row",
+       "maybe"},
+      {"--dry-run --key-field nope", "--key-field", "nope"},
+      {"--dry-run --key some", "--key", "some"},
+      {"--dry-run -H novalue", "-H", "novalue"},
+      {"--dry-run -H =x", "-H", "=x"},
+      {"--dry-run --out-of-order soon", "--out-of-order", "soon"},
+      {"--dry-run --out-of-order -5s", "--out-of-order", "-5s"},
+      {"--dry-run --late-fraction 2 --late-by 1s..2s", "--late-fraction", "2"},
+      {"--dry-run --late-fraction lots --late-by 1s..2s", "--late-fraction", "lots"},
+      {"--dry-run --late-fraction 0.1 --late-by 5s..1s", "--late-by", "5s..1s"},
+      {"--dry-run --late-fraction 0.1 --late-by 5s", "--late-by", "5s"},
+      {"--dry-run --idle-partition x --idle-after 1s", "--idle-partition", "x"},
+      {"--dry-run --idle-partition -1 --idle-after 1s", "--idle-partition", "-1"},
+      {"--dry-run --idle-partition 1 --idle-after soon", "--idle-after", "soon"},
+      {"--dry-run -c 1 --manifest /nonexistent/m.jsonl", "--manifest", "/nonexistent/m.jsonl"},
+      {"--dry-run -c 1 --stats-json /nonexistent/s.json", "--stats-json", "/nonexistent/s.json"},
+      {"--dry-run --event taxi --csv-out /nonexistent/t.csv", "--csv-out", "/nonexistent/t.csv"},
+      {"-t t -b embedded -X nokey", "-X", "nokey"},
+      {"-t t -b embedded -X no.such.property=1", "-X", "no.such.property"},
+      {"-t t -b embedded -X linger.ms=soon", "-X", "soon"},
+      {"-t t -b embedded -F /nonexistent.properties", "-F", "/nonexistent.properties"},
+      {"-t t -b embedded -z rar", "-z", "rar"},
+      {"-t t -b embedded --partitions 0", "--partitions", "0"},
+      {"-t t -b embedded --partitions x", "--partitions", "x"},
+      {"-t t -b embedded --partitions 10001", "--partitions", "10001"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = run("produce " + c.flags);
+    EXPECT_EQ(r.exit_code, 2) << c.flags << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.flag), std::string::npos) << c.flags << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.value), std::string::npos) << c.flags << "\n" << r.out;
+    EXPECT_EQ(r.out.find("records sent"), std::string::npos) << c.flags << "\n" << r.out;
   }
 }
 
 TEST(ProduceCli, InconsistentFlagsAreUsageErrors) {
   for (const std::string flags :
        {"--late-fraction 0.1", "--late-by 1s..2s", "--start now", "--csv-out /tmp/x.csv",
-        "--event lab --from-csv /nonexistent.csv", "-b embedded -t t"}) {
+        "--event lab --from-csv /nonexistent.csv", "-b embedded -t t", "-X linger.ms=5",
+        "-z lz4", "--partitions 2", "--idle-partition 1", "--idle-after 1s",
+        "--idle-partition 1 --idle-after 1s", "--on-bad-row skip", "--key none --key-field ip",
+        "--speed 2"}) {
     RunResult r = run("produce --dry-run " + flags);
     EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.out;
   }
+  RunResult partitions = run("produce -t t -b localhost:1 --partitions 2");
+  EXPECT_EQ(partitions.exit_code, 2) << partitions.out;
+  EXPECT_NE(partitions.out.find("--partitions applies only with -b embedded"), std::string::npos)
+      << partitions.out;
   RunResult no_topic = run("produce -c 1");
   EXPECT_EQ(no_topic.exit_code, 2) << no_topic.out;
   EXPECT_NE(no_topic.out.find("--topic"), std::string::npos) << no_topic.out;

@@ -189,6 +189,24 @@ class Producer {
   // bootstrap.servers as used.
   const std::string& bootstrap() const noexcept;
 
+  // The number of partitions of `topic`, from this producer's own metadata request, waiting up
+  // to timeout_ms for the topic to have partitions with leaders. Asking is what producing does
+  // first, so a broker that creates topics on first use (the embedded broker, Kafka with
+  // auto.create.topics.enable) creates it here too. Driving thread only.
+  // Errors: kInvalidArgument for a bad topic name; kNotFound "topic 'x' does not exist on
+  // <bootstrap>" when the broker says so and does not create it; kTimeout when no usable answer
+  // came within timeout_ms; kKafka for other errors (e.g. not authorized), in librdkafka's words.
+  core::Result<std::int32_t> partition_count(std::string_view topic, int timeout_ms);
+
+  // The partition this producer's configured partitioner (the `partitioner` property, default
+  // consistent_random) gives a record with `key` when the topic has `partition_count`
+  // partitions, or nullopt when that partitioner would pick one at random (null keys under the
+  // *_random partitioners, empty keys under consistent_random, every key under random).
+  // Driving thread only.
+  std::optional<std::int32_t> partition_for_key(std::string_view topic,
+                                                std::optional<std::string_view> key,
+                                                std::int32_t partition_count);
+
  private:
   struct Impl;
   explicit Producer(std::unique_ptr<Impl> impl);

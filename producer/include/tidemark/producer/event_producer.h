@@ -21,6 +21,18 @@
 // Manifest lines (`--manifest FILE`) are written when the delivery report arrives, so the
 // partition is the one the broker acknowledged (librdkafka's partitioner chooses it); their order
 // is delivery order. A record that failed has "partition":-1. Dry runs write partition -1.
+//
+// An idle partition (`--idle-partition P --idle-after D`, IdlePartition below) makes partition P
+// go quiet so that a Flink watermark, the minimum over partitions, stalls until P is declared
+// idle. The idle point is event time: origin + D, where the origin is the event time of global
+// event 0 (the simulated clock's start; the run's start with the wall clock; the first CSV row).
+// As soon as a record with event time >= the idle point is emitted, P receives nothing more:
+// every later record is given an explicit partition, the one the client's partitioner would pick
+// for its key, or, when that is P (or the partitioner would pick at random, as for null keys),
+// one of the other partitions, chosen by a hash of the key (so a key stays on one partition) or
+// by seq for null keys. Nothing is skipped, so every seq is still produced; a keyed record moved
+// off P carries the header `tidemark-redirected-from: P`, and with an idle partition each
+// manifest line has "redirected_from" (P or null) beside the partition the broker acknowledged.
 #pragma once
 
 #include <atomic>
@@ -30,6 +42,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -125,6 +138,16 @@ struct ProducerProgress {
   double elapsed_s = 0;
 };
 
+// `--idle-partition P --idle-after D` (see the top of this file).
+struct IdlePartition {
+  std::int32_t partition = 0;        // P
+  std::int64_t after_ms = 0;         // D, event time after the stream's origin
+  std::int32_t partition_count = 0;  // the topic's, at least 2
+  // The partition the client's partitioner gives a key (nullopt: it would pick at random, as for
+  // null keys). Called on the producing thread. Required.
+  std::function<std::optional<std::int32_t>(std::optional<std::string_view> key)> partition_of;
+};
+
 struct EventProducerOptions {
   std::string topic;
   core::EventType type = core::EventType::kLab;
@@ -141,6 +164,7 @@ struct EventProducerOptions {
   std::vector<std::pair<std::string, std::string>> extra_headers;  // -H k=v
   TaxiCsvSource* csv_source = nullptr;  // --from-csv (taxi): trips come from here, not generated
   std::FILE* manifest = nullptr;        // --manifest: one JSON line per delivered event
+  std::optional<IdlePartition> idle;    // --idle-partition P --idle-after D
   std::size_t max_remembered_errors = 5;
   // Called about 4 times a second from the producing thread (the live progress line).
   std::function<void(const ProducerProgress&)> progress;
@@ -153,6 +177,16 @@ struct ProducerStats {
   std::uint64_t failed = 0;  // failed deliveries (including records the sink refused)
   std::uint64_t bytes = 0;   // payload bytes of accepted records
   std::uint64_t csv_rows_skipped = 0;
+  // Acknowledged records per partition (index = partition id), from the delivery reports.
+  std::vector<std::uint64_t> acked_by_partition;
+  // --idle-partition: the idle point (event time) and whether it was reached, and the keyed
+  // records whose partition would have been the idle one and went elsewhere.
+  std::optional<std::int64_t> idle_at_ms;
+  bool idle_reached = false;
+  std::uint64_t idle_redirected = 0;
+  // Filled by the caller (RetentionCheck): records the broker dropped from the start of each
+  // partition during the run, by partition id; written by to_json() when not empty.
+  std::vector<std::pair<std::int32_t, std::int64_t>> dropped_by_broker;
   std::vector<std::string> first_errors;  // failed deliveries' messages, at most max_remembered
   double elapsed_s = 0;
   // Delivery latency of acknowledged records (DeliveryReport::latency_us), in milliseconds.
@@ -177,7 +211,8 @@ struct ProducerStats {
 class EventProducer {
  public:
   // Errors: kInvalidArgument for inconsistent options (no serializer, a bad disorder setting, a
-  // CSV source for a type other than taxi).
+  // CSV source for a type other than taxi, an idle partition outside 0..partition_count-1, a
+  // topic of fewer than 2 partitions, a negative idle delay or no partition_of).
   static core::Result<std::unique_ptr<EventProducer>> create(EventProducerOptions options);
 
   // Produces until the count is reached, the duration has passed, the CSV file ends, or `stop`
