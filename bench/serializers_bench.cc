@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,8 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "tidemark/producer/generator.h"
-#include "tidemark/serializers/compression.h"
+#include "tidemark/perf/serializer_bench.h"
 #include "tidemark/serializers/serializer_registry.h"
 #include "tidemark/testing/generated_messages.h"
 
@@ -35,13 +35,9 @@ const std::vector<core::Event>& events_of(EventType type) {
   static std::map<EventType, std::vector<core::Event>> cache;
   auto it = cache.find(type);
   if (it == cache.end()) {
-    // The producer's own generator: the traffic `tidemark produce` sends, 100 ms apart.
-    const producer::EventGenerator generator(type, 42);
-    std::vector<core::Event> events;
-    for (std::size_t i = 0; i < kBatch; ++i) {
-      events.push_back(generator.make(i, 1732345678901 + static_cast<std::int64_t>(i) * 100));
-    }
-    it = cache.emplace(type, std::move(events)).first;
+    // The producer's own generator (the traffic `tidemark produce` sends), seed 42, 100 ms apart:
+    // the same records `tidemark bench serializers` measures.
+    it = cache.emplace(type, perf::seeded_events(type, 42, kBatch)).first;
   }
   return it->second;
 }
@@ -53,30 +49,27 @@ struct Prepared {
   std::string error;  // non-empty: the round trip failed, nothing is timed
 };
 
+// The round-trip check and the sizes come from perf/ (shared with `tidemark bench serializers`);
+// one batch of all kBatch events, as this benchmark has always reported.
 Prepared prepare(const Serializer& s, EventType type) {
   Prepared p;
-  std::string all;
-  for (const core::Event& e : events_of(type)) {
-    std::string bytes;
-    if (auto st = s.encode(e, bytes); !st.ok()) {
-      p.error = "encode failed: " + st.to_string();
-      return p;
-    }
-    auto back = s.decode(bytes, type);
-    if (!back.ok() || !(*back == e)) {
-      p.error = "round trip failed: " + (back.ok() ? std::string("different event") : back.status().to_string());
-      return p;
-    }
-    all += bytes;
-    p.encoded.push_back(std::move(bytes));
+  core::Result<std::vector<std::string>> encoded = perf::encode_checked(s, events_of(type));
+  if (!encoded.ok()) {
+    p.error = encoded.status().to_string();
+    return p;
   }
-  p.bytes_per_event = static_cast<double>(all.size()) / kBatch;
-  std::string compressed;
-  for (auto codec : serializers::kAllCodecs) {
-    if (serializers::compress(codec, all, compressed).ok()) {
-      p.compressed_per_event[std::string(serializers::codec_name(codec))] =
-          static_cast<double>(compressed.size()) / kBatch;
-    }
+  p.encoded = std::move(*encoded);
+  perf::BatchSpec batch;
+  batch.max_events = kBatch;
+  batch.max_bytes = std::numeric_limits<std::size_t>::max();
+  core::Result<perf::SizeStats> sizes = perf::measure_sizes(p.encoded, batch);
+  if (!sizes.ok()) {
+    p.error = sizes.status().to_string();
+    return p;
+  }
+  p.bytes_per_event = sizes->bytes_per_event;
+  for (const auto& [codec, size] : sizes->compressed_per_event) {
+    p.compressed_per_event[codec] = size;
   }
   return p;
 }

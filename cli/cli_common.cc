@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "tidemark/kafka/metadata.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -31,6 +33,12 @@ bool use_table(OutputStyle style) {
 void print_table(const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows,
                  const std::vector<bool>& right_align) {
+  print_table(std::cout, header, rows, right_align);
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows,
+                 const std::vector<bool>& right_align) {
   std::vector<std::size_t> width(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
   for (const auto& row : rows) {
@@ -48,14 +56,60 @@ void print_table(const std::vector<std::string>& header,
       line += row[c];
       if (!right && c + 1 < row.size()) line.append(pad, ' ');
     }
-    std::cout << line << '\n';
+    out << line << '\n';
   };
   print_row(header);
   for (const auto& row : rows) print_row(row);
 }
 
+namespace {
+
+std::vector<std::string>& command_line() {
+  static std::vector<std::string> args;
+  return args;
+}
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+void replace_all(std::string& text, std::string_view what, std::string_view with) {
+  if (what.empty()) return;
+  for (std::size_t pos = text.find(what); pos != std::string::npos;
+       pos = text.find(what, pos + with.size())) {
+    text.replace(pos, what.size(), with);
+  }
+}
+
+}  // namespace
+
+void set_command_line(int argc, char** argv) { command_line().assign(argv, argv + argc); }
+
+std::string redact_command_line_secrets(std::string text) {
+  const std::vector<std::string>& args = command_line();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg.size() > 2 && arg.substr(0, 2) == "-X") arg.remove_prefix(2);  // -Xkey=value
+    const std::size_t sep = arg.find_first_of("=: \t");
+    if (sep == std::string_view::npos) {
+      // A bare secret key: what follows is most likely its value (-X sasl.password hunter2).
+      if (kafka::is_secret_key(trim_blanks(arg)) && i + 1 < args.size()) {
+        replace_all(text, args[i + 1], kafka::kRedacted);
+      }
+      continue;
+    }
+    if (!kafka::is_secret_key(trim_blanks(arg.substr(0, sep)))) continue;
+    const std::string_view value = arg.substr(sep + 1);
+    replace_all(text, value, kafka::kRedacted);
+    if (!trim_blanks(value).empty()) replace_all(text, trim_blanks(value), kafka::kRedacted);
+  }
+  return text;
+}
+
 int report_error(const core::Status& status) {
-  std::cerr << "tidemark: error: " << status.message() << '\n';
+  std::cerr << "tidemark: error: " << redact_command_line_secrets(status.message()) << '\n';
   switch (status.code()) {
     case core::StatusCode::kInvalidArgument: return kExitUsage;
     case core::StatusCode::kTimeout: return kExitIncomplete;
@@ -86,6 +140,68 @@ void append_json_string(std::string& out, std::string_view text) {
     }
   }
   out += '"';
+}
+
+}  // namespace tidemark::cli
+
+namespace tidemark::cli {
+
+core::Status apply_kafka_flags(kafka::Config& config, const std::string* properties_file,
+                               const std::vector<std::string>& x_options) {
+  if (properties_file != nullptr) {
+    if (core::Status st = config.load_properties_file(*properties_file); !st.ok()) {
+      return st.code() == core::StatusCode::kInvalidArgument
+                 ? st
+                 : core::invalid_argument("-F: " + st.message());
+    }
+  }
+  for (const std::string& x : x_options) {
+    if (core::Status st = config.apply_x_option(x); !st.ok()) return st;
+  }
+  return core::Status();
+}
+
+std::string bootstrap_or_default(const std::string& flag, const kafka::Config& config) {
+  if (!flag.empty()) return flag;
+  if (config.get("bootstrap.servers")) return "";
+  return "localhost:9092";
+}
+
+core::Result<std::unique_ptr<kafka::EmbeddedBroker>> start_or_check_broker(
+    const kafka::Config& config, std::string& bootstrap, std::string_view topic, int partitions,
+    bool announce) {
+  if (bootstrap == "embedded") {
+    kafka::EmbeddedBrokerOptions bo;
+    bo.topics.push_back({std::string(topic), partitions});
+    core::Result<std::unique_ptr<kafka::EmbeddedBroker>> b = kafka::EmbeddedBroker::start(bo);
+    if (!b.ok()) return b.status();
+    bootstrap = (*b)->bootstrap();
+    if (!announce) return std::move(*b);
+    std::cerr << "tidemark: embedded broker at " << bootstrap << ", topic '" << topic
+              << "' with " << partitions << (partitions == 1 ? " partition\n" : " partitions\n");
+    return std::move(*b);
+  }
+  core::Result<kafka::ClusterInfo> info = kafka::wait_for_broker(config, bootstrap, 5000);
+  if (!info.ok()) {
+    // No broker is a runtime failure (exit 1), not an incomplete run (kTimeout, exit 3):
+    // nothing was attempted yet.
+    if (info.status().code() == core::StatusCode::kTimeout) {
+      return core::Status(core::StatusCode::kIo, info.status().message());
+    }
+    return info.status();
+  }
+  return std::unique_ptr<kafka::EmbeddedBroker>();
+}
+
+core::Status write_text_file(const std::string& path, const std::string& text,
+                             std::string_view flag) {
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  bool ok = out != nullptr && std::fwrite(text.data(), 1, text.size(), out) == text.size();
+  if (out != nullptr) ok = std::fclose(out) == 0 && ok;
+  if (!ok) {
+    return {core::StatusCode::kIo, std::string(flag) + " " + core::quoted(path) + ": cannot write"};
+  }
+  return {};
 }
 
 }  // namespace tidemark::cli

@@ -4,11 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tidemark/core/status.h"
+#include "tidemark/kafka/config.h"
+#include "tidemark/kafka/embedded_broker.h"
 #include "tidemark/serializers/serializer_registry.h"
 
 namespace tidemark::cli {
@@ -32,7 +36,11 @@ using CommandInstaller = void (*)(CLI::App& app, Context& ctx);
 void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc
+void install_perf_command(CLI::App& app, Context& ctx);     // perf_command.cc: perf produce, ...
+void install_bench_command(CLI::App& app, Context& ctx);    // bench_command.cc: bench serializers
+void install_consume_command(CLI::App& app, Context& ctx);  // consume_command.cc
 void install_ddl_command(CLI::App& app, Context& ctx);      // ddl_command.cc
+void install_chart_command(CLI::App& app, Context& ctx);    // chart_command.cc
 
 // How tabular data is written: a readable table on a terminal, JSON Lines on a pipe, unless
 // the user says otherwise with --output.
@@ -42,15 +50,53 @@ void add_output_option(CLI::App& cmd, OutputStyle& style);
 bool stdout_is_terminal();
 bool use_table(OutputStyle style);
 
-// Prints rows as an aligned table; `right_align[i]` for numeric columns.
+// Prints rows as an aligned table; `right_align[i]` for numeric columns. To stdout, or `out`.
 void print_table(const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows,
                  const std::vector<bool>& right_align);
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows,
+                 const std::vector<bool>& right_align);
 
-// Writes "tidemark: error: <message>" to stderr and returns the exit code for the status:
+// ---- Kafka client flags, shared by the commands that talk to Kafka ----
+
+// Loads `-F file` (when `properties_file` is non-null) and then every `-X key=value` into
+// `config`. Errors: kInvalidArgument naming the file line or the -X argument (usage errors).
+core::Status apply_kafka_flags(kafka::Config& config, const std::string* properties_file,
+                               const std::vector<std::string>& x_options);
+
+// The -b value to use: `flag` when given, else nothing when -F/-X set bootstrap.servers, else
+// the labs' localhost:9092.
+std::string bootstrap_or_default(const std::string& flag, const kafka::Config& config);
+
+// For -b embedded: starts the in-process broker with `topic` (`partitions` partitions), prints
+// where it runs on stderr (unless `announce` is false: perf runs start one per run) and replaces
+// `bootstrap` with its address. Otherwise checks that a broker answers at `bootstrap` within 5 s
+// (kafka::wait_for_broker) and returns null; no answer is kIo (exit 1, a runtime failure), never
+// kTimeout.
+core::Result<std::unique_ptr<kafka::EmbeddedBroker>> start_or_check_broker(
+    const kafka::Config& config, std::string& bootstrap, std::string_view topic, int partitions,
+    bool announce = true);
+
+// The command line as typed, remembered by main so that error messages can be scrubbed of the
+// secrets on it.
+void set_command_line(int argc, char** argv);
+
+// `text` with the value of every secret setting typed on the command line replaced by
+// "[redacted]": `-X sasl.password=V`, `-Xsasl.password=V`, `key:V`, and the word after a bare
+// secret key (see kafka::is_secret_key). Defence in depth for messages that quote arguments
+// (CLI11's "arguments were not expected: ...", librdkafka's value echoes).
+std::string redact_command_line_secrets(std::string text);
+
+// Writes "tidemark: error: <message>" (secrets of the command line redacted) to stderr and
+// returns the exit code for the status:
 // kInvalidArgument -> kExitUsage, kTimeout -> kExitIncomplete, kCancelled -> kExitInterrupted,
 // anything else -> kExitFailure.
 int report_error(const core::Status& status);
+
+// Writes `text` to `path` (created or truncated). Errors: kIo naming `flag` and the path.
+core::Status write_text_file(const std::string& path, const std::string& text,
+                             std::string_view flag);
 
 // Appends a JSON string literal (quotes and escapes) to out; for the CLI's own JSON output.
 void append_json_string(std::string& out, std::string_view text);

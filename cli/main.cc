@@ -38,6 +38,7 @@ bool is_subcommand(CLI::App& app, const std::string& word) {
 
 int main(int argc, char** argv) {
   using namespace tidemark::cli;
+  set_command_line(argc, argv);
   Context ctx{tidemark::serializers::make_builtin_registry()};
 
   CLI::App app{
@@ -51,19 +52,41 @@ int main(int argc, char** argv) {
   // One line per subcommand, in the order `tidemark --help` lists them.
   for (CommandInstaller install : {
            install_produce_command,
+           install_consume_command,
            install_ddl_command,
+           install_perf_command,
+           install_bench_command,
            install_broker_command,
            install_formats_command,
+           install_chart_command,
        }) {
     install(app, ctx);
   }
 
-  // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
-  if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
-    std::cerr << "tidemark: error: unknown command '" << argv[1] << "' (commands: "
-              << subcommand_names(app)
+  if (argc < 2) {
+    std::cerr << "tidemark: error: a command is required (commands: " << subcommand_names(app)
               << ")\nRun 'tidemark --help' for usage.\n";
     return kExitUsage;
+  }
+  // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
+  if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
+    std::cerr << redact_command_line_secrets("tidemark: error: unknown command '" +
+                                             std::string(argv[1]) +
+                                             "' (commands: " + subcommand_names(app) + ")")
+              << "\nRun 'tidemark --help' for usage.\n";
+    return kExitUsage;
+  }
+  // The same for an option before the command (`tidemark --topic t produce`).
+  if (argc > 1 && argv[1][0] == '-') {
+    const std::string word(argv[1]);
+    if (app.get_option_no_throw(word.substr(0, word.find('='))) == nullptr) {
+      std::cerr << redact_command_line_secrets("tidemark: error: unknown option '" + word +
+                                               "' before the command (tidemark COMMAND "
+                                               "[OPTIONS]; commands: " +
+                                               subcommand_names(app) + ")")
+                << "\nRun 'tidemark --help' for usage.\n";
+      return kExitUsage;
+    }
   }
 
   try {
@@ -76,7 +99,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // CLI11's own codes differ per error kind; tidemark documents one: 2 for every usage error.
-    std::cerr << "tidemark: error: " << e.what() << "\nRun 'tidemark --help' for usage.\n";
+    std::cerr << "tidemark: error: " << redact_command_line_secrets(e.what())
+              << "\nRun 'tidemark --help' for usage.\n";
     return kExitUsage;
   }
   return ctx.exit_code;

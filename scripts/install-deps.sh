@@ -13,7 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev
   # The peers users test against: the integration tests drive the lab's Python producer
-  # (kafka-python) against `tidemark broker`; kcat and confluent-kafka for manual checks.
+  # (kafka-python) against `tidemark broker`; kcat and confluent-kafka for manual checks;
+  # bench/compare/ measures tidemark against all three.
   kcat python3-kafka python3-confluent-kafka
 )
 

@@ -2,11 +2,15 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,14 +67,24 @@ constexpr JavaHint kJavaHints[] = {
     {"value.deserializer", "tidemark picks the decoder from the record headers or --format"},
 };
 
+// Every property librdkafka 2.0.2 flags _RK_SENSITIVE (it prints them as "[redacted]" in its own
+// `debug=conf` dump; checked against the installed library, see docs/security.md), plus Java
+// client names people carry over in properties files. sasl.username is one: on managed clusters
+// (Confluent Cloud) it is the API key, half of the credential. ssl.key.location names the private
+// key file and ssl.ca.pem may hold a private CA; librdkafka hides both, so tidemark does too.
 constexpr std::string_view kSecretKeys[] = {
-    "sasl.password",
+    // librdkafka 2.0.2, _RK_SENSITIVE
+    "ssl.key.location",
     "ssl.key.password",
     "ssl.key.pem",
     "ssl_key",
+    "ssl.ca.pem",
     "ssl.keystore.password",
-    "sasl.oauthbearer.client.secret",
+    "sasl.username",
+    "sasl.password",
     "sasl.oauthbearer.config",
+    "sasl.oauthbearer.client.secret",
+    // Java client properties (librdkafka rejects them, but their values are secrets all the same)
     "sasl.jaas.config",
     "ssl.keystore.key",
     "ssl.truststore.password",
@@ -537,17 +551,146 @@ std::string Config::describe() const {
 
 namespace internal {
 
+namespace {
+
+// Every secret value any Config handed to librdkafka in this process. librdkafka's own texts
+// (log lines, error strings) are scrubbed of them: it redacts its sensitive properties in its
+// configuration dump, but other messages can still carry them (OpenSSL's "calling
+// fopen(<ssl.key.location>, r)"). Kept for the process's lifetime, as librdkafka keeps them.
+std::mutex g_secrets_mutex;
+std::set<std::string>& secret_values() {
+  static std::set<std::string> values;
+  return values;
+}
+
+// Shorter values would turn ordinary words of a log line into "[redacted]".
+constexpr std::size_t kMinScrubbedLength = 3;
+
+void remember_secret(std::string_view key, const std::string& value) {
+  std::lock_guard<std::mutex> lock(g_secrets_mutex);
+  if (value.size() >= kMinScrubbedLength) secret_values().insert(value);
+  if (key == "sasl.oauthbearer.config") {
+    // librdkafka quotes parts of it ("beginning at: ..."): scrub each name=value pair and value.
+    std::size_t start = 0;
+    while (start < value.size()) {
+      std::size_t end = value.find_first_of(" \t", start);
+      if (end == std::string::npos) end = value.size();
+      const std::string token = value.substr(start, end - start);
+      if (token.size() >= kMinScrubbedLength) secret_values().insert(token);
+      const std::size_t eq = token.find('=');
+      if (eq != std::string::npos && token.size() - eq - 1 >= kMinScrubbedLength) {
+        secret_values().insert(token.substr(eq + 1));
+      }
+      start = end + 1;
+    }
+  }
+}
+
+}  // namespace
+
+std::string scrub_secrets(std::string text) {
+  std::lock_guard<std::mutex> lock(g_secrets_mutex);
+  // Longest first, so that a value containing another is replaced whole.
+  std::vector<const std::string*> values;
+  for (const std::string& v : secret_values()) values.push_back(&v);
+  std::sort(values.begin(), values.end(),
+            [](const std::string* a, const std::string* b) { return a->size() > b->size(); });
+  for (const std::string* v : values) {
+    for (std::size_t pos = text.find(*v); pos != std::string::npos;
+         pos = text.find(*v, pos + kRedacted.size())) {
+      text.replace(pos, v->size(), kRedacted);
+    }
+  }
+  return text;
+}
+
+void log_scrubbed(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  // librdkafka's default format (rd_kafka_log_print), after scrubbing.
+  try {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+    const std::string line = scrub_secrets(buf != nullptr ? buf : "");
+    std::fprintf(stderr, "%%%i|%lld.%03lld|%s|%s| %s\n", level, ms / 1000, ms % 1000,
+                 fac != nullptr ? fac : "", rk != nullptr ? rd_kafka_name(rk) : "", line.c_str());
+  } catch (...) {
+    // Nothing may leave a librdkafka callback; a lost log line is the lesser harm.
+  }
+}
+
 std::string trim_librdkafka_error(const char* errstr) {
   std::string_view s(errstr);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
     s.remove_suffix(1);
   }
-  return std::string(s);
+  return scrub_secrets(std::string(s));
 }
+
+namespace {
+
+std::string conf_value(const rd_kafka_conf_t* conf, const char* key) {
+  char value[256] = "";
+  std::size_t size = sizeof value;
+  if (rd_kafka_conf_get(conf, key, value, &size) != RD_KAFKA_CONF_OK) return "";
+  return value;
+}
+
+extern "C" void discard_preflight_log(const rd_kafka_t*, int, const char*, const char*) {}
+
+extern "C" void note_preflight_error(rd_kafka_t*, int err, const char*, void* opaque) {
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) *static_cast<bool*>(opaque) = true;
+}
+
+// librdkafka 2.0.2's built-in unsecured JWT handler (sasl.mechanism=OAUTHBEARER with
+// enable.sasl.oauthbearer.unsecure.jwt=true) parses sasl.oauthbearer.config when a client
+// starts. A value it cannot parse is reported with an excerpt of the value ("Unrecognized
+// sasl.oauthbearer.config beginning at: ..."), a secret, and once a broker answers, the client
+// crashes (a null mutex in librdkafka's main thread; reproduced with plain librdkafka). So try
+// the value on a throwaway client with no brokers first, and fail before anything connects,
+// without quoting it.
+Status check_unsecured_jwt(const rd_kafka_conf_t* conf, const Config& config) {
+  if (conf_value(conf, "sasl.mechanisms") != "OAUTHBEARER" ||
+      conf_value(conf, "enable.sasl.oauthbearer.unsecure.jwt") != "true" ||
+      conf_value(conf, "sasl.oauthbearer.method") == "oidc") {
+    return Status();
+  }
+  ConfPtr probe(rd_kafka_conf_dup(conf));
+  char errstr[512] = "";
+  if (rd_kafka_conf_set(probe.get(), "bootstrap.servers", "", errstr, sizeof errstr) !=
+      RD_KAFKA_CONF_OK) {
+    return Status();  // cannot isolate the probe: let the real client report what it finds
+  }
+  bool token_failed = false;
+  rd_kafka_conf_set_opaque(probe.get(), &token_failed);
+  rd_kafka_conf_set_log_cb(probe.get(), discard_preflight_log);
+  rd_kafka_conf_set_error_cb(probe.get(), note_preflight_error);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, probe.get(), errstr, sizeof errstr);
+  if (rk == nullptr) return Status();  // the real client reports it, with its own wording
+  probe.release();
+  // The handler runs as the client starts; its failure is queued for the first poll.
+  for (int i = 0; i < 5 && !token_failed; ++i) rd_kafka_poll(rk, i == 0 ? 0 : 20);
+  rd_kafka_destroy(rk);
+  if (!token_failed) return Status();
+  const std::optional<ConfigEntry> entry = config.entry("sasl.oauthbearer.config");
+  const std::string origin = entry ? entry->origin : std::string("-X");
+  return core::invalid_argument(
+      locate(origin, "sasl.oauthbearer.config=" + std::string(kRedacted)) +
+      ": librdkafka's unsecured JWT handler (enable.sasl.oauthbearer.unsecure.jwt=true) cannot "
+      "use it (not shown: the value is secret); it takes space-separated name=value pairs: "
+      "principal=NAME (required), principalClaimName, scopeClaimName, scope (comma-separated), "
+      "lifeSeconds (a positive whole number), extension_NAME");
+}
+
+}  // namespace
 
 Result<ConfPtr> ConfigAccess::build_conf(const Config& config) {
   ConfPtr conf(rd_kafka_conf_new());
   char errstr[512] = "";
+  for (const Config::Layer& layer : config.layers_) {
+    for (const auto& [key, s] : layer) {
+      if (is_secret_key(key) || is_secret_key(s.spelled_as)) remember_secret(key, s.value);
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf.get(), log_scrubbed);
   for (const Config::Layer& layer : config.layers_) {
     for (const auto& [key, s] : layer) {
       if (rd_kafka_conf_set(conf.get(), key.c_str(), s.value.c_str(), errstr, sizeof errstr) !=
@@ -563,6 +706,7 @@ Result<ConfPtr> ConfigAccess::build_conf(const Config& config) {
       }
     }
   }
+  TIDEMARK_RETURN_IF_ERROR(check_unsecured_jwt(conf.get(), config));
   return conf;
 }
 

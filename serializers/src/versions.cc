@@ -1,7 +1,11 @@
 #include "tidemark/serializers/versions.h"
 
 #include <google/protobuf/stubs/common.h>
+#include <lz4.h>
 #include <simdjson.h>
+#include <snappy-stubs-public.h>
+#include <zlib.h>
+#include <zstd.h>
 #include <thrift/config.h>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +22,16 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
       {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
                             std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
                             std::to_string(NLOHMANN_JSON_VERSION_PATCH)},
+  };
+}
+
+std::vector<std::pair<std::string, std::string>> compression_library_versions() {
+  return {
+      {"lz4", LZ4_versionString()},
+      {"zstd", ZSTD_versionString()},
+      {"snappy", std::to_string(SNAPPY_MAJOR) + "." + std::to_string(SNAPPY_MINOR) + "." +
+                     std::to_string(SNAPPY_PATCHLEVEL)},
+      {"zlib", zlibVersion()},
   };
 }
 

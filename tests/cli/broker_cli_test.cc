@@ -8,25 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "tidemark/testing/run_tidemark.h"
+
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
+using tidemark::testing::RunResult;
 
 RunResult run(const std::string& args) {
   // `timeout`: a bad value that slipped through would start a broker that waits for Ctrl-C.
-  const std::string command = "timeout 20 " + std::string(TIDEMARK_BINARY) + " " + args + " 2>&1";
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return tidemark::testing::run_command("timeout 20 " + std::string(TIDEMARK_BINARY) + " " + args +
+                                        " 2>&1");
 }
 
 TEST(BrokerCli, BadFlagValuesAreUsageErrorsNamingTheFlag) {

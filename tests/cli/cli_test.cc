@@ -7,25 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tidemark/testing/run_tidemark.h"
+
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr, interleaved
-};
+using tidemark::testing::RunResult;
 
-RunResult run(const std::string& args) {
-  const std::string command = std::string(TIDEMARK_BINARY) + " " + args + " 2>&1";
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+RunResult run(const std::string& args) { return tidemark::testing::run_tidemark(args); }
 
 TEST(Cli, VersionNamesTidemarkAndItsLibraries) {
   RunResult r = run("--version");

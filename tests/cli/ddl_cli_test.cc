@@ -10,25 +10,16 @@
 #include <utility>
 #include <vector>
 
+#include "tidemark/testing/run_tidemark.h"
+
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
+using tidemark::testing::RunResult;
 
 RunResult run(const std::string& args, bool merge_stderr = true) {
-  const std::string command =
-      std::string(TIDEMARK_BINARY) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return tidemark::testing::run_tidemark(args, merge_stderr
+                                                   ? tidemark::testing::Stderr::kMerged
+                                                   : tidemark::testing::Stderr::kDiscarded);
 }
 
 // The statement without the comment lines above it.

@@ -132,6 +132,23 @@ TEST_F(ProduceTest, LabJsonRecordsCarryHeadersEventTimeAndNoKey) {
   EXPECT_EQ(*seqs.rbegin(), 999u);
 }
 
+TEST_F(ProduceTest, NoHeadersSendsOnlyTheUsersHeaders) {
+  EventProducerOptions o = lab_options(42, 200);
+  o.tidemark_headers = false;
+  o.extra_headers = {{"lab", "week-3"}};
+  const ProducerStats stats = produce("bare", 1, std::move(o));
+  EXPECT_EQ(stats.acked, 200u);
+  const std::vector<ReadRecord> records = read_back(broker_->bootstrap(), "bare", 1, 200);
+  ASSERT_EQ(records.size(), 200u);
+  for (const ReadRecord& r : records) {
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.header("lab"), std::optional<std::string>("week-3"));
+    EXPECT_EQ(r.timestamp, lab_event_timestamp(r.value)) << r.value;
+  }
+  // The payloads are those of the run with headers: the same seed gives the same fingerprint.
+  EXPECT_EQ(stats.fingerprint, produce("with-headers", 1, lab_options(42, 200)).fingerprint);
+}
+
 TEST_F(ProduceTest, SameSeedSameFingerprintOtherSeedDiffers) {
   const ProducerStats a = produce("seed-a", 4, lab_options(7, 500));
   const ProducerStats b = produce("seed-b", 4, lab_options(7, 500));

@@ -51,10 +51,11 @@ enum class ConfigLayer { kDefault = 0, kFile = 1, kOverride = 2 };
 // Shown instead of a secret value.
 inline constexpr std::string_view kRedacted = "[redacted]";
 
-// True for keys whose values must never be printed: librdkafka's sensitive properties
-// (sasl.password, ssl.key.password, ssl.key.pem, ssl_key, ssl.keystore.password,
-// sasl.oauthbearer.client.secret, sasl.oauthbearer.config), Java's sasl.jaas.config and
-// ssl.keystore.key, and any key containing "password" or "secret" (case-insensitive).
+// True for keys whose values must never be printed: every property librdkafka 2.0.2 marks
+// sensitive (sasl.username, sasl.password, sasl.oauthbearer.config,
+// sasl.oauthbearer.client.secret, ssl.key.location, ssl.key.password, ssl.key.pem, ssl_key,
+// ssl.ca.pem, ssl.keystore.password), Java's sasl.jaas.config, ssl.keystore.key and
+// ssl.truststore.password, and any key containing "password" or "secret" (case-insensitive).
 bool is_secret_key(std::string_view key) noexcept;
 
 // One effective setting as tidemark shows it (explain tables, --verbose).

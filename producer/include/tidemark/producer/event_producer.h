@@ -162,6 +162,13 @@ struct EventProducerOptions {
   Shard shard;
   DisorderOptions disorder;  // seed is set from `seed` by run()
   std::vector<std::pair<std::string, std::string>> extra_headers;  // -H k=v
+  // false (`--no-headers`): records carry no tidemark headers (content-type,
+  // tidemark-event-type, tidemark-seq, tidemark-delay-ms, tidemark-redirected-from; the
+  // manifest still records redirected_from), only extra_headers, as kcat and the
+  // lab's Python producer send them. With librdkafka 2.0.2 every header costs an allocation on
+  // send and a cache miss in the batch writer, so this about doubles the records/s
+  // (docs/benchmarks.md); consumers then need to be told the format.
+  bool tidemark_headers = true;
   TaxiCsvSource* csv_source = nullptr;  // --from-csv (taxi): trips come from here, not generated
   std::FILE* manifest = nullptr;        // --manifest: one JSON line per delivered event
   std::optional<IdlePartition> idle;    // --idle-partition P --idle-after D
@@ -207,6 +214,11 @@ struct ProducerStats {
   // The machine-readable summary (one JSON object, no line break).
   std::string to_json() const;
 };
+
+// Sets stats' latency fields (avg, max, p50, p95, p99, p99.9 in ms) from delivery latencies in
+// microseconds, as kafka-producer-perf-test computes them (the value at index q * n of the sorted
+// latencies). Reorders `latencies_us`; leaves the fields at 0 when it is empty.
+void set_latency_stats(std::vector<std::int64_t>& latencies_us, ProducerStats& stats);
 
 class EventProducer {
  public:

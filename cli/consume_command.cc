@@ -1,0 +1,816 @@
+// `tidemark consume`: replays a topic with Flink's startup and bounded modes (or kcat's and
+// rpk's -o), decodes every record by its headers (or --format/--event) and writes JSON Lines,
+// kcat -f lines or nothing. The work is consumer::EventConsumer's; this file turns flags into
+// its options, prints the plan (--explain, or on stderr at start), handles Ctrl-C and prints the
+// summary.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "tidemark/consumer/event_consumer.h"
+#include "tidemark/consumer/offset_spec.h"
+#include "tidemark/consumer/record_output.h"
+#include "tidemark/core/time.h"
+#include "tidemark/kafka/config.h"
+#include "tidemark/kafka/consumer.h"
+#include "tidemark/kafka/embedded_broker.h"
+
+namespace tidemark::cli {
+
+namespace {
+
+using consumer::BoundedMode;
+using consumer::BoundedSpec;
+using consumer::OffsetResetStrategy;
+using consumer::StartupMode;
+using consumer::StartupSpec;
+
+std::atomic<bool> g_stop{false};
+std::atomic<consumer::EventConsumer*> g_consumer{nullptr};
+
+extern "C" void on_consume_signal(int) {
+  g_stop.store(true);
+  if (consumer::EventConsumer* c = g_consumer.load()) c->interrupt();
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_consume_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Partitions listed one per line on stderr at start; above this, a summary.
+constexpr std::size_t kMaxListedPartitions = 16;
+// Decode errors shown on stderr when the output does not carry value_error (-f, none).
+constexpr std::uint64_t kMaxShownDecodeErrors = 5;
+
+struct ConsumeFlags {
+  std::string topic;
+  std::string group;
+  std::string startup_mode;
+  std::string startup_timestamp_millis;
+  std::string startup_timestamp;
+  std::string startup_specific_offsets;
+  std::string auto_offset_reset;
+  std::string bounded_mode;
+  std::string bounded_timestamp_millis;
+  std::string bounded_timestamp;
+  std::string bounded_specific_offsets;
+  bool exit_at_end = false;
+  std::string count;
+  std::string offset_alias;
+  bool explain = false;
+  bool commit = false;
+  std::string commit_interval;
+  bool subscribe = false;
+  std::string format;
+  std::string event;
+  std::string on_decode_error = "skip";
+  std::string kcat_format;
+  std::string output = "json";
+  std::vector<std::string> x_options;
+  std::string properties_file;
+  std::string bootstrap;
+  std::string partitions;
+};
+
+core::Status bad_flag(std::string_view flag, const std::string& value, std::string_view what) {
+  return core::invalid_argument(std::string(flag) + " " + core::quoted(value) + ": " +
+                                std::string(what));
+}
+
+core::Result<std::uint64_t> parse_u64_flag(std::string_view flag, const std::string& text) {
+  std::uint64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return bad_flag(flag, text, "not a non-negative whole number");
+  }
+  return v;
+}
+
+// Epoch milliseconds as Flink's *-timestamp-millis options take them: a long >= 0.
+core::Result<std::int64_t> parse_millis_flag(std::string_view flag, const std::string& text) {
+  std::int64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return bad_flag(flag, text, "not a whole number of epoch milliseconds");
+  }
+  if (v < 0) {
+    return bad_flag(flag, text, "negative; Kafka reads negative lookup times as special requests");
+  }
+  return v;
+}
+
+// ISO-8601, epoch ms, 'now' or a duration from now such as -1h (core::parse_time).
+core::Result<std::int64_t> parse_time_flag(std::string_view flag, const std::string& text,
+                                           std::int64_t now_ms) {
+  core::Result<std::int64_t> t = core::parse_time(text, now_ms);
+  if (!t.ok()) return core::invalid_argument(std::string(flag) + ": " + t.status().message());
+  if (*t < 0) return bad_flag(flag, text, "before 1970-01-01T00:00:00Z");
+  return *t;
+}
+
+std::int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string text_or_dash(const std::optional<std::int64_t>& v) {
+  return v ? std::to_string(*v) : "-";
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  char buf[32];
+  if (bytes < 1024) {
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  } else if (bytes < 1024 * 1024) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  }
+  return buf;
+}
+
+// ---- flags to specs ----
+
+struct Specs {
+  StartupSpec startup;
+  BoundedSpec bounded;
+  std::string alias_equivalent;  // what -o means in Flink's flags, when -o was given
+};
+
+core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64_t now_ms) {
+  auto given = [&cmd](const char* name) { return cmd.count(name) > 0; };
+  Specs s;
+
+  // ---- -o (kcat / rpk) ----
+  std::optional<consumer::OffsetAlias> alias;
+  if (given("-o")) {
+    core::Result<consumer::OffsetAlias> a = consumer::parse_offset_alias(f.offset_alias, now_ms);
+    if (!a.ok()) return a.status();
+    alias = std::move(*a);
+    s.alias_equivalent = alias->flink_equivalent;
+    const std::string o = "-o " + f.offset_alias;
+    if (alias->startup) {
+      for (const char* flag : {"--startup-mode", "--startup-timestamp-millis",
+                               "--startup-timestamp", "--startup-specific-offsets"}) {
+        if (given(flag)) {
+          return core::invalid_argument(o + " and " + flag +
+                                        " both say where to start: give one of them (" + o +
+                                        " means " + alias->flink_equivalent + ")");
+        }
+      }
+    }
+    if (alias->bounded) {
+      for (const char* flag :
+           {"--bounded-mode", "--bounded-timestamp-millis", "--bounded-timestamp",
+            "--bounded-specific-offsets", "--exit-at-end"}) {
+        if (given(flag)) {
+          return core::invalid_argument(o + " and " + std::string(flag) +
+                                        " both say where to stop: give one of them (" + o +
+                                        " means " + alias->flink_equivalent + ")");
+        }
+      }
+    }
+  }
+
+  // ---- startup ----
+  if (alias && alias->startup) {
+    s.startup = *alias->startup;
+  } else {
+    std::optional<StartupMode> implied;
+    std::string implied_by;
+    if (given("--startup-timestamp-millis") && given("--startup-timestamp")) {
+      return core::invalid_argument(
+          "--startup-timestamp-millis and --startup-timestamp: give one of them");
+    }
+    if (given("--startup-timestamp-millis")) {
+      core::Result<std::int64_t> ms =
+          parse_millis_flag("--startup-timestamp-millis", f.startup_timestamp_millis);
+      if (!ms.ok()) return ms.status();
+      s.startup.timestamp_ms = *ms;
+      implied = StartupMode::kTimestamp;
+      implied_by = "--startup-timestamp-millis";
+    } else if (given("--startup-timestamp")) {
+      core::Result<std::int64_t> ms =
+          parse_time_flag("--startup-timestamp", f.startup_timestamp, now_ms);
+      if (!ms.ok()) return ms.status();
+      s.startup.timestamp_ms = *ms;
+      implied = StartupMode::kTimestamp;
+      implied_by = "--startup-timestamp";
+    }
+    if (given("--startup-specific-offsets")) {
+      if (implied) {
+        return core::invalid_argument(implied_by +
+                                      " and --startup-specific-offsets: give one of them");
+      }
+      core::Result<consumer::SpecificOffsets> m = consumer::parse_specific_offsets(
+          "--startup-specific-offsets", f.startup_specific_offsets);
+      if (!m.ok()) return m.status();
+      s.startup.specific = std::move(*m);
+      implied = StartupMode::kSpecificOffsets;
+      implied_by = "--startup-specific-offsets";
+    }
+    if (given("--startup-mode")) {
+      core::Result<StartupMode> mode = consumer::parse_startup_mode(f.startup_mode);
+      if (!mode.ok()) return mode.status().with_context("--startup-mode");
+      if (implied && *implied != *mode) {
+        return core::invalid_argument(implied_by + " applies only with --startup-mode " +
+                                      std::string(consumer::to_string(*implied)) +
+                                      ", not with --startup-mode " + f.startup_mode);
+      }
+      s.startup.mode = *mode;
+      s.startup.origin = "--startup-mode " + f.startup_mode;
+    } else if (implied) {
+      s.startup.mode = *implied;
+      s.startup.origin = implied_by;
+    } else {
+      s.startup.mode = f.subscribe ? StartupMode::kGroupOffsets : StartupMode::kEarliestOffset;
+      s.startup.origin = f.subscribe ? "--subscribe" : "default";
+    }
+    if (s.startup.mode == StartupMode::kTimestamp && !implied) {
+      return core::invalid_argument(
+          "--startup-mode timestamp needs --startup-timestamp-millis MS or --startup-timestamp "
+          "TIME");
+    }
+    if (s.startup.mode == StartupMode::kSpecificOffsets && !implied) {
+      return core::invalid_argument(
+          "--startup-mode specific-offsets needs --startup-specific-offsets "
+          "'partition:0,offset:42;...'");
+    }
+    // Flink SQL resolves specific-offsets with reset EARLIEST; --auto-offset-reset may change
+    // it (DataStream's offsets(map, strategy)).
+    if (s.startup.mode == StartupMode::kSpecificOffsets) {
+      s.startup.reset = OffsetResetStrategy::kEarliest;
+    }
+  }
+  if (given("--auto-offset-reset")) {
+    core::Result<OffsetResetStrategy> r = consumer::parse_offset_reset(f.auto_offset_reset);
+    if (!r.ok()) return r.status().with_context("--auto-offset-reset");
+    if (s.startup.mode != StartupMode::kGroupOffsets &&
+        s.startup.mode != StartupMode::kSpecificOffsets) {
+      return core::invalid_argument(
+          "--auto-offset-reset applies to --startup-mode group-offsets and specific-offsets; "
+          "Flink forces it for " +
+          std::string(consumer::to_string(s.startup.mode)) + " (to " +
+          std::string(
+              kafka::auto_offset_reset_name(consumer::forced_auto_offset_reset(s.startup))) +
+          ")");
+    }
+    s.startup.reset = *r;
+  }
+
+  // ---- bounded ----
+  if (alias && alias->bounded) {
+    s.bounded = *alias->bounded;
+  } else {
+    std::optional<BoundedMode> implied;
+    std::string implied_by;
+    if (given("--bounded-timestamp-millis") && given("--bounded-timestamp")) {
+      return core::invalid_argument(
+          "--bounded-timestamp-millis and --bounded-timestamp: give one of them");
+    }
+    if (given("--bounded-timestamp-millis")) {
+      core::Result<std::int64_t> ms =
+          parse_millis_flag("--bounded-timestamp-millis", f.bounded_timestamp_millis);
+      if (!ms.ok()) return ms.status();
+      s.bounded.timestamp_ms = *ms;
+      implied = BoundedMode::kTimestamp;
+      implied_by = "--bounded-timestamp-millis";
+    } else if (given("--bounded-timestamp")) {
+      core::Result<std::int64_t> ms =
+          parse_time_flag("--bounded-timestamp", f.bounded_timestamp, now_ms);
+      if (!ms.ok()) return ms.status();
+      s.bounded.timestamp_ms = *ms;
+      implied = BoundedMode::kTimestamp;
+      implied_by = "--bounded-timestamp";
+    }
+    if (given("--bounded-specific-offsets")) {
+      if (implied) {
+        return core::invalid_argument(implied_by +
+                                      " and --bounded-specific-offsets: give one of them");
+      }
+      core::Result<consumer::SpecificOffsets> m = consumer::parse_specific_offsets(
+          "--bounded-specific-offsets", f.bounded_specific_offsets);
+      if (!m.ok()) return m.status();
+      s.bounded.specific = std::move(*m);
+      implied = BoundedMode::kSpecificOffsets;
+      implied_by = "--bounded-specific-offsets";
+    }
+    if (f.exit_at_end) {
+      if (implied) {
+        return core::invalid_argument("-e/--exit-at-end and " + implied_by +
+                                      ": give one of them (-e is --bounded-mode latest-offset)");
+      }
+      implied = BoundedMode::kLatestOffset;
+      implied_by = "-e/--exit-at-end";
+    }
+    if (given("--bounded-mode")) {
+      core::Result<BoundedMode> mode = consumer::parse_bounded_mode(f.bounded_mode);
+      if (!mode.ok()) return mode.status().with_context("--bounded-mode");
+      if (implied && *implied != *mode) {
+        return core::invalid_argument(implied_by + " applies only with --bounded-mode " +
+                                      std::string(consumer::to_string(*implied)) +
+                                      ", not with --bounded-mode " + f.bounded_mode);
+      }
+      s.bounded.mode = *mode;
+      s.bounded.origin = "--bounded-mode " + f.bounded_mode;
+    } else if (implied) {
+      s.bounded.mode = *implied;
+      s.bounded.origin = implied_by;
+    } else {
+      s.bounded.origin = "default";
+    }
+    if (s.bounded.mode == BoundedMode::kTimestamp && !implied) {
+      return core::invalid_argument(
+          "--bounded-mode timestamp needs --bounded-timestamp-millis MS or --bounded-timestamp "
+          "TIME");
+    }
+    if (s.bounded.mode == BoundedMode::kSpecificOffsets && !implied) {
+      return core::invalid_argument(
+          "--bounded-mode specific-offsets needs --bounded-specific-offsets "
+          "'partition:0,offset:42;...'");
+    }
+  }
+  return s;
+}
+
+// ---- the plan, as a table ----
+
+std::vector<std::vector<std::string>> plan_rows(const consumer::ConsumePlan& plan) {
+  std::vector<std::vector<std::string>> rows;
+  for (const consumer::PartitionPlan& p : plan.partitions) {
+    rows.push_back({std::to_string(p.facts.partition), std::to_string(p.facts.low),
+                    std::to_string(p.facts.high),
+                    plan.group.empty() ? "-" : text_or_dash(p.facts.committed),
+                    std::to_string(p.range.start), text_or_dash(p.range.stop), p.range.start_rule,
+                    p.range.stop_rule});
+  }
+  return rows;
+}
+
+const std::vector<std::string> kPlanHeader{"PARTITION", "LOW",  "HIGH",       "COMMITTED",
+                                           "START",     "STOP", "START RULE", "STOP RULE"};
+const std::vector<bool> kPlanAlign{true, true, true, true, true, true, false, false};
+
+std::string plan_heading(const consumer::ConsumePlan& plan, const Specs& specs,
+                         const std::string& bootstrap) {
+  std::string h = "topic '" + plan.topic + "' on " + bootstrap;
+  if (!plan.group.empty()) h += ", group '" + plan.group + "'";
+  h += "\nstartup: " + consumer::describe(specs.startup);
+  if (!specs.startup.origin.empty()) h += "  [" + specs.startup.origin + "]";
+  h += "\nbounded: " + consumer::describe(specs.bounded);
+  if (!specs.bounded.origin.empty()) h += "  [" + specs.bounded.origin + "]";
+  if (!specs.alias_equivalent.empty()) h += "\n-o means: " + specs.alias_equivalent;
+  h += "\nauto.offset.reset: ";
+  h += kafka::auto_offset_reset_name(plan.auto_offset_reset);
+  h += " (forced per startup mode, as Flink does)";
+  return h;
+}
+
+void print_plan_summary(std::ostream& out, const consumer::ConsumePlan& plan) {
+  std::uint64_t to_read = 0;
+  std::size_t empty = 0;
+  std::size_t unbounded = 0;
+  for (const consumer::PartitionPlan& p : plan.partitions) {
+    if (!p.range.stop) {
+      ++unbounded;
+      if (p.facts.high > p.range.start)
+        to_read += static_cast<std::uint64_t>(p.facts.high - p.range.start);
+    } else if (p.range.empty()) {
+      ++empty;
+    } else {
+      to_read += static_cast<std::uint64_t>(*p.range.stop - p.range.start);
+    }
+  }
+  out << plan.partitions.size() << " partitions: " << empty << " empty, " << unbounded
+      << " unbounded, " << to_read << " offsets to read up to the stops (or the current end); "
+      << "--explain lists every partition\n";
+}
+
+// ---- sinks that report decode errors on stderr when the output cannot show them ----
+
+class DecodeErrorReporter : public consumer::RecordSink {
+ public:
+  explicit DecodeErrorReporter(consumer::RecordSink& inner) : inner_(inner) {}
+  core::Status write(const consumer::DecodedRecord& r) override {
+    if (r.value_kind == consumer::ValueKind::kDecodeError) {
+      if (shown_ < kMaxShownDecodeErrors) {
+        std::cerr << "tidemark: warning: '" << r.message->topic << "'[" << r.message->partition
+                  << "] offset " << r.message->offset << " does not decode: " << r.error << "\n";
+      } else if (shown_ == kMaxShownDecodeErrors) {
+        std::cerr << "tidemark: warning: further decode errors are only counted\n";
+      }
+      ++shown_;
+    }
+    return inner_.write(r);
+  }
+  core::Status flush() override { return inner_.flush(); }
+  void on_assigned(std::span<const std::int32_t> p) override { inner_.on_assigned(p); }
+  void on_finished(std::int32_t p) override { inner_.on_finished(p); }
+  core::Status on_tick() override { return inner_.on_tick(); }
+
+ private:
+  consumer::RecordSink& inner_;
+  std::uint64_t shown_ = 0;
+};
+
+void print_summary(const consumer::ConsumeStats& stats, const consumer::ConsumePlan* plan,
+                   const std::string& group, bool committing) {
+  const double rate =
+      stats.elapsed_s > 0 ? static_cast<double>(stats.records) / stats.elapsed_s : 0;
+  const double mb = stats.elapsed_s > 0
+                        ? static_cast<double>(stats.bytes) / (1024.0 * 1024.0) / stats.elapsed_s
+                        : 0;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%llu records (%s) in %.2f s: %.0f records/s, %.2f MiB/s; %llu decode errors",
+                static_cast<unsigned long long>(stats.records), format_bytes(stats.bytes).c_str(),
+                stats.elapsed_s, rate, mb, static_cast<unsigned long long>(stats.decode_errors));
+  std::cerr << line << "\n";
+  std::size_t listed = 0;
+  for (const consumer::PartitionProgress& p : stats.partitions) {
+    if (++listed > kMaxListedPartitions) {
+      std::cerr << "  ... " << (stats.partitions.size() - kMaxListedPartitions)
+                << " more partitions\n";
+      break;
+    }
+    std::cerr << "  partition " << p.partition << ": position " << p.position;
+    if (p.stop) std::cerr << " of stop " << *p.stop;
+    std::cerr << (p.finished ? " (finished)" : (p.stop ? " (not finished)" : "")) << ", "
+              << p.records << " records";
+    if (p.committed) std::cerr << ", committed " << *p.committed;
+    std::cerr << "\n";
+  }
+  (void)plan;
+  if (committing) {
+    std::cerr << "commits to group '" << group << "': " << stats.commits << " ok, "
+              << stats.commit_failures << " failed\n";
+  }
+}
+
+int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
+  auto given = [&cmd](const char* name) { return cmd.count(name) > 0; };
+  const std::int64_t now_ms = wall_now_ms();
+
+  // ---- what to read ----
+  if (f.topic.empty()) return report_error(core::invalid_argument("-t/--topic is required"));
+  if (core::Status st = kafka::validate_topic_name(f.topic); !st.ok()) {
+    return report_error(core::invalid_argument("-t/--topic: " + st.message()));
+  }
+  core::Result<Specs> specs = build_specs(f, cmd, now_ms);
+  if (!specs.ok()) return report_error(specs.status());
+
+  std::optional<std::uint64_t> count;
+  if (given("--count")) {
+    core::Result<std::uint64_t> c = parse_u64_flag("-c/--count", f.count);
+    if (!c.ok()) return report_error(c.status());
+    count = *c;
+  }
+  int commit_interval_ms = 5000;
+  if (given("--commit-interval")) {
+    core::Result<std::int64_t> d = core::parse_duration(f.commit_interval);
+    if (!d.ok()) return report_error(d.status().with_context("--commit-interval"));
+    if (*d < 1 || *d > 24LL * 3600 * 1000) {
+      return report_error(bad_flag("--commit-interval", f.commit_interval, "must be 1ms..24h"));
+    }
+    if (!f.commit) return report_error(core::invalid_argument("--commit-interval needs --commit"));
+    commit_interval_ms = static_cast<int>(*d);
+  }
+
+  // ---- decoding and output ----
+  const serializers::Serializer* fallback_format = nullptr;
+  if (given("--format")) {
+    core::Result<const serializers::Serializer*> s = ctx.registry.get(f.format);
+    if (!s.ok()) return report_error(core::invalid_argument("--format: " + s.status().message()));
+    fallback_format = *s;
+  }
+  std::optional<core::EventType> fallback_event;
+  if (given("--event")) {
+    core::Result<core::EventType> t = core::parse_event_type(f.event);
+    if (!t.ok()) return report_error(t.status().with_context("--event"));
+    fallback_event = *t;
+  } else if (fallback_format != nullptr) {
+    fallback_event = core::EventType::kLab;  // the lab's topic, as `produce` defaults
+  }
+  core::Result<consumer::DecodeErrorPolicy> policy =
+      consumer::parse_decode_error_policy(f.on_decode_error);
+  if (!policy.ok()) return report_error(policy.status().with_context("--on-decode-error"));
+  if (f.output != "json" && f.output != "none") {
+    return report_error(bad_flag("--output", f.output, "use json (the default) or none"));
+  }
+  std::optional<consumer::KcatFormat> kcat_format;
+  if (given("-f")) {
+    if (f.output == "none") {
+      return report_error(core::invalid_argument("-f and --output none: give one of them"));
+    }
+    core::Result<consumer::KcatFormat> kf = consumer::KcatFormat::parse(f.kcat_format);
+    if (!kf.ok()) return report_error(kf.status());
+    kcat_format = std::move(*kf);
+  }
+
+  // ---- group, commit, subscribe ----
+  kafka::Config config(kafka::ClientRole::kConsumer);
+  if (core::Status st =
+          apply_kafka_flags(config, given("-F") ? &f.properties_file : nullptr, f.x_options);
+      !st.ok()) {
+    return report_error(st);
+  }
+  std::string group = f.group;
+  if (const std::optional<std::string> configured = config.get("group.id")) {
+    if (!group.empty() && *configured != group) {
+      return report_error(core::invalid_argument("-g " + group + " contradicts group.id=" +
+                                                 *configured + " from -X/-F: give the group once"));
+    }
+    if (group.empty()) group = *configured;
+  }
+  if (config.entry("auto.offset.reset") &&
+      config.entry("auto.offset.reset")->layer != kafka::ConfigLayer::kDefault) {
+    std::cerr << "tidemark: warning: auto.offset.reset from -X/-F is ignored: Flink forces it "
+                 "per startup mode (use --auto-offset-reset with group-offsets or "
+                 "specific-offsets)\n";
+  }
+  if (group.empty() && specs->startup.mode == StartupMode::kGroupOffsets) {
+    return report_error(
+        core::invalid_argument(specs->startup.origin +
+                               ": group-offsets starts at a consumer group's committed offsets: "
+                               "pass -g/--group (Flink: group.id is required)"));
+  }
+  if (group.empty() && specs->bounded.mode == BoundedMode::kGroupOffsets) {
+    return report_error(
+        core::invalid_argument(specs->bounded.origin +
+                               ": group-offsets stops at a consumer group's committed offsets: "
+                               "pass -g/--group"));
+  }
+  if (f.commit && group.empty()) {
+    return report_error(
+        core::invalid_argument("--commit needs -g/--group (the group to commit to)"));
+  }
+  if (f.subscribe) {
+    if (group.empty()) {
+      return report_error(
+          core::invalid_argument("--subscribe needs -g/--group (the group to join)"));
+    }
+    if (f.explain) {
+      return report_error(core::invalid_argument(
+          "--explain shows where an assigned replay starts and stops; with --subscribe the "
+          "group decides: drop one of them"));
+    }
+    if (specs->bounded.mode != BoundedMode::kUnbounded) {
+      return report_error(core::invalid_argument(
+          "--subscribe reads what the group assigns, unbounded: drop " + specs->bounded.origin));
+    }
+    if (specs->startup.mode != StartupMode::kGroupOffsets) {
+      return report_error(core::invalid_argument(
+          "--subscribe starts at the group's committed offsets (group-offsets): drop " +
+          specs->startup.origin));
+    }
+  }
+
+  // ---- Kafka ----
+  int partitions = 4;
+  if (given("--partitions")) {
+    core::Result<std::uint64_t> p = parse_u64_flag("--partitions", f.partitions);
+    if (!p.ok()) return report_error(p.status());
+    if (*p < 1 || *p > static_cast<std::uint64_t>(kafka::EmbeddedBroker::kMaxPartitions)) {
+      return report_error(
+          bad_flag("--partitions", f.partitions,
+                   "must be 1.." + std::to_string(kafka::EmbeddedBroker::kMaxPartitions)));
+    }
+    if (f.bootstrap != "embedded") {
+      return report_error(core::invalid_argument("--partitions applies only with -b embedded"));
+    }
+    partitions = static_cast<int>(*p);
+  }
+  std::string bootstrap = bootstrap_or_default(f.bootstrap, config);
+  install_signal_handlers();
+  core::Result<std::unique_ptr<kafka::EmbeddedBroker>> embedded =
+      start_or_check_broker(config, bootstrap, f.topic, partitions);
+  if (!embedded.ok()) return report_error(embedded.status());
+
+  consumer::ConsumeOptions o;
+  o.topic = f.topic;
+  o.group = group;
+  o.startup = specs->startup;
+  o.bounded = specs->bounded;
+  o.max_records = count;
+  o.commit = f.commit;
+  o.commit_interval_ms = commit_interval_ms;
+  o.subscribe = f.subscribe;
+  o.decode.registry = &ctx.registry;
+  o.decode.fallback_format = fallback_format;
+  o.decode.fallback_event = fallback_event;
+  o.on_decode_error = *policy;
+  core::Result<std::unique_ptr<consumer::EventConsumer>> ec =
+      consumer::EventConsumer::create(config, bootstrap, std::move(o));
+  if (!ec.ok()) return report_error(ec.status());
+  consumer::EventConsumer& event_consumer = **ec;
+  g_consumer.store(&event_consumer);
+  struct ClearGlobal {
+    ~ClearGlobal() { g_consumer.store(nullptr); }
+  } clear_global;
+  const std::string shown_bootstrap =
+      bootstrap.empty() ? config.get("bootstrap.servers").value_or("") : bootstrap;
+
+  std::optional<consumer::ConsumePlan> plan;
+  if (!f.subscribe) {
+    core::Result<consumer::ConsumePlan> p = event_consumer.plan();
+    if (!p.ok()) return report_error(p.status());
+    plan = std::move(*p);
+    std::vector<consumer::SpecificOffsets> listed;
+    if (specs->startup.mode == StartupMode::kSpecificOffsets)
+      listed.push_back(specs->startup.specific);
+    if (specs->bounded.mode == BoundedMode::kSpecificOffsets)
+      listed.push_back(specs->bounded.specific);
+    std::vector<consumer::PartitionFacts> facts;
+    for (const consumer::PartitionPlan& pp : plan->partitions) facts.push_back(pp.facts);
+    for (const consumer::SpecificOffsets& m : listed) {
+      for (std::int32_t id : consumer::unknown_partitions(m, facts)) {
+        std::cerr << "tidemark: warning: partition " << id << " is listed but '" << f.topic
+                  << "' has " << facts.size() << " partitions (Flink ignores it too)\n";
+      }
+    }
+    const std::string heading = plan_heading(*plan, *specs, shown_bootstrap);
+    if (f.explain) {
+      std::cout << heading << "\n";
+      print_table(std::cout, kPlanHeader, plan_rows(*plan), kPlanAlign);
+      return kExitOk;
+    }
+    std::cerr << heading << "\n";
+    if (plan->partitions.size() > kMaxListedPartitions) {
+      print_plan_summary(std::cerr, *plan);
+    } else {
+      print_table(std::cerr, kPlanHeader, plan_rows(*plan), kPlanAlign);
+    }
+  } else {
+    std::cerr << "topic '" << f.topic << "' on " << shown_bootstrap << ": joining group '" << group
+              << "' (partitions start at the group's committed offsets, else "
+              << kafka::auto_offset_reset_name(consumer::forced_auto_offset_reset(specs->startup))
+              << ")\n";
+  }
+
+  event_consumer.set_warning_handler(
+      [](const core::Status& st) { std::cerr << "tidemark: warning: " << st.message() << "\n"; });
+  static char stdout_buffer[1 << 16];
+  std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
+  const serializers::Serializer* json = ctx.registry.find("json");
+  std::unique_ptr<consumer::RecordSink> output;
+  if (kcat_format) {
+    output = std::make_unique<consumer::FormatSink>(stdout, std::move(*kcat_format), json);
+  } else if (f.output == "none") {
+    output = std::make_unique<consumer::NullSink>();
+  } else {
+    output = std::make_unique<consumer::JsonLinesSink>(stdout, json);
+  }
+  std::unique_ptr<consumer::RecordSink> reporter;
+  consumer::RecordSink* sink = output.get();
+  if (kcat_format || f.output == "none") {
+    reporter = std::make_unique<DecodeErrorReporter>(*output);
+    sink = reporter.get();
+  }
+
+  consumer::ConsumeStats stats;
+  const core::Status st = event_consumer.run(plan ? &*plan : nullptr, *sink, &g_stop, stats);
+  print_summary(stats, plan ? &*plan : nullptr, group, f.commit);
+  if (!st.ok()) return report_error(st);
+  switch (stats.end) {
+    case consumer::ConsumeEnd::kInterrupted:
+      std::cerr << "tidemark: interrupted\n";
+      return kExitInterrupted;
+    case consumer::ConsumeEnd::kBoundedEnd:
+      if (count && stats.records < *count) {
+        std::cerr << "tidemark: incomplete: every partition reached its stop after "
+                  << stats.records << " of the " << *count << " records asked for (-c)\n";
+        return kExitIncomplete;
+      }
+      return kExitOk;
+    case consumer::ConsumeEnd::kCount:
+      return kExitOk;
+    case consumer::ConsumeEnd::kFailed:
+      return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void install_consume_command(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<ConsumeFlags>();
+  auto* cmd = app.add_subcommand(
+      "consume",
+      "Replay a topic from Flink's startup modes to its bounded modes, decoding every record");
+  cmd->add_option("-t,--topic", flags->topic, "Topic to read (required)");
+  cmd->add_option("-g,--group", flags->group,
+                  "Consumer group (Flink: properties.group.id): its committed offsets for "
+                  "group-offsets and the --explain table; the group --commit writes to and "
+                  "--subscribe joins");
+
+  cmd->add_option("--startup-mode", flags->startup_mode,
+                  "Where to start (Flink: scan.startup.mode): earliest-offset (default), "
+                  "latest-offset, group-offsets, timestamp, specific-offsets");
+  cmd->add_option("--startup-timestamp-millis", flags->startup_timestamp_millis,
+                  "Start at the first record whose timestamp is >= MS (Flink: "
+                  "scan.startup.timestamp-millis); implies --startup-mode timestamp");
+  cmd->add_option("--startup-timestamp", flags->startup_timestamp,
+                  "The same as a time: ISO-8601 (2026-01-01T00:00:00Z), epoch ms, or relative "
+                  "to now (-1h, -30m)");
+  cmd->add_option("--startup-specific-offsets", flags->startup_specific_offsets,
+                  "'partition:0,offset:42;partition:1,offset:300' (Flink: "
+                  "scan.startup.specific-offsets); unlisted partitions start at the group's "
+                  "committed offset, else earliest; implies --startup-mode specific-offsets");
+  cmd->add_option("--auto-offset-reset", flags->auto_offset_reset,
+                  "earliest, latest or none (default none: fail, as Flink does): where "
+                  "group-offsets starts without a committed offset; for specific-offsets the "
+                  "default is earliest (Flink SQL)");
+  cmd->add_option("--bounded-mode", flags->bounded_mode,
+                  "Where to stop (Flink: scan.bounded.mode): unbounded (default), latest-offset, "
+                  "group-offsets, timestamp, specific-offsets; stops are exclusive");
+  cmd->add_option("--bounded-timestamp-millis", flags->bounded_timestamp_millis,
+                  "Stop before the first record whose timestamp is >= MS (Flink: "
+                  "scan.bounded.timestamp-millis); implies --bounded-mode timestamp");
+  cmd->add_option("--bounded-timestamp", flags->bounded_timestamp,
+                  "The same as a time: ISO-8601, epoch ms, or relative to now (-5m)");
+  cmd->add_option("--bounded-specific-offsets", flags->bounded_specific_offsets,
+                  "'partition:0,offset:100;...' stop offsets (Flink: "
+                  "scan.bounded.specific-offsets); implies --bounded-mode specific-offsets");
+  cmd->add_flag("-e,--exit-at-end", flags->exit_at_end,
+                "Stop at the end offsets read at start (kcat -e; --bounded-mode latest-offset)");
+  cmd->add_option("-c,--count", flags->count,
+                  "Stop after N records (exit 3 if a bounded end comes first)");
+  cmd->add_option("-o", flags->offset_alias,
+                  "kcat/rpk offsets: beginning|start, end, stored (group-offsets), N, -N (N "
+                  "before the end), +N, s@MS (timestamp), e@MS (stop at a timestamp), @T, "
+                  "@T1:T2, :end, N:M; the Flink flags each means are printed at start "
+                  "(docs/startup-modes.md)")
+      ->allow_extra_args(false);
+  cmd->add_flag("--explain", flags->explain,
+                "Print per partition the low/high watermark offsets, the committed offset, the "
+                "resolved start and stop and the rule for each, then exit");
+  cmd->add_flag("--commit", flags->commit,
+                "Commit (last emitted offset + 1) per partition to --group periodically and at "
+                "exit (Flink commits on checkpoints)");
+  cmd->add_option("--commit-interval", flags->commit_interval,
+                  "How often --commit commits (default 5s)");
+  cmd->add_flag("--subscribe", flags->subscribe,
+                "Join --group instead of assigning partitions: several consumers share the "
+                "topic's partitions, each starting at the group's committed offsets");
+  cmd->add_option("--format", flags->format,
+                  "Format of records without a known content-type header (kcat's, the lab's "
+                  "Python producer's); see `tidemark formats`");
+  cmd->add_option("--event", flags->event,
+                  "Event type of records without a tidemark-event-type header: lab, web, taxi "
+                  "(default lab when --format is given)");
+  cmd->add_option("--on-decode-error", flags->on_decode_error,
+                  "skip (default: the record is written with value_error and counted) or fail "
+                  "(exit 1 after writing it)");
+  cmd->add_option("-f", flags->kcat_format,
+                  "kcat format instead of JSON Lines: %t topic %p partition %o offset %k key %K "
+                  "key length %s value (decoded event as JSON) %S value length %R %T timestamp "
+                  "%h headers %%; \\n \\r \\t \\xHH escapes. Example: -f '%p:%o %s\\n'");
+  cmd->add_option("--output", flags->output,
+                  "json (JSON Lines envelopes, default) or none (count only)");
+  cmd->add_option("-X", flags->x_options, "librdkafka property key=value (repeatable)");
+  cmd->add_option("-F", flags->properties_file, "Java-style client properties file");
+  cmd->add_option("-b,--bootstrap", flags->bootstrap,
+                  "Bootstrap servers (default localhost:9092); 'embedded' starts an in-process "
+                  "broker (empty, for trying the flags)");
+  cmd->add_option("--partitions", flags->partitions,
+                  "With -b embedded: partitions of the topic (default 4)");
+  cmd->footer(
+      "Output: one JSON object per record: topic, partition, offset, timestamp, "
+      "timestamp_type, key, headers [{key, value}], value (the decoded event, or the raw text "
+      "when the record is not an event), value_error when it does not decode.\n"
+      "Records are decoded by their content-type and tidemark-event-type headers; --format and "
+      "--event are the fallback for other producers (kcat, the lab's Python producer).\n"
+      "Before reading, the resolved start and stop of every partition is printed on stderr "
+      "(--explain prints it on stdout and exits). Modes and every fallback: "
+      "docs/startup-modes.md; output and decoding: docs/consuming.md.\n"
+      "Examples:\n"
+      "  tidemark consume -t test-topic -e\n"
+      "  tidemark consume -t test-topic --startup-timestamp -1h --bounded-mode latest-offset\n"
+      "  tidemark consume -t test-topic -g lab --startup-mode group-offsets "
+      "--auto-offset-reset earliest --commit\n"
+      "  tidemark consume -t test-topic -o s@1700000000000 --explain\n"
+      "  tidemark consume -t test-topic --format json --event lab -f '%o %s\\n' -e\n"
+      "Exit codes: 0 done, 1 runtime failure (also a decode error with --on-decode-error fail), "
+      "2 bad flags, 3 incomplete (-c N not reached before the bounded end), 130 Ctrl-C "
+      "(after committing with --commit and printing the summary).");
+  cmd->callback([&ctx, flags, cmd] { ctx.exit_code = run_consume(ctx, *flags, *cmd); });
+}
+
+}  // namespace tidemark::cli
