@@ -163,7 +163,8 @@ struct EventProducerOptions {
   DisorderOptions disorder;  // seed is set from `seed` by run()
   std::vector<std::pair<std::string, std::string>> extra_headers;  // -H k=v
   // false (`--no-headers`): records carry no tidemark headers (content-type,
-  // tidemark-event-type, tidemark-seq, tidemark-delay-ms, tidemark-redirected-from; the
+  // tidemark-event-type, tidemark-seq, tidemark-instance, tidemark-delay-ms,
+  // tidemark-redirected-from; the
   // manifest still records redirected_from), only extra_headers, as kcat and the
   // lab's Python producer send them. With librdkafka 2.0.2 every header costs an allocation on
   // send and a cache miss in the batch writer, so this about doubles the records/s
