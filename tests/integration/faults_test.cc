@@ -47,6 +47,7 @@
 
 #include "read_back.h"
 #include "tidemark/consumer/sequence_verifier.h"
+#include "tidemark/consumer/topic_verifier.h"
 #include "tidemark/core/time.h"
 #include "tidemark/kafka/config.h"
 #include "tidemark/kafka/embedded_broker.h"
@@ -457,6 +458,25 @@ class FaultsTest : public ::testing::Test {
     return out;
   }
 
+  // Reads the whole topic as `tidemark verify -t faults -c count` does.
+  consumer::TopicVerification verify_like_the_cli(std::uint64_t count) {
+    consumer::TopicVerification out;
+    consumer::TopicVerifierOptions o;
+    o.topic = topic_;
+    o.sequence.count = count;
+    core::Result<std::unique_ptr<consumer::TopicVerifier>> v = consumer::TopicVerifier::create(
+        kafka::Config(kafka::ClientRole::kConsumer), broker_->bootstrap(), std::move(o));
+    EXPECT_TRUE(v.ok()) << v.status().message();
+    if (!v.ok()) return out;
+    core::Result<consumer::ConsumePlan> plan = (*v)->plan();
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    if (!plan.ok()) return out;
+    const core::Status st = (*v)->run(*plan, nullptr, out);
+    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(out.stats.end, consumer::ConsumeEnd::kBoundedEnd);
+    return out;
+  }
+
   // What the topic holds at an acknowledged position.
   std::string held_at(std::pair<std::int32_t, std::int64_t> pos) const {
     auto it = logs_.find(pos.first);
@@ -562,6 +582,24 @@ TEST_F(FaultsTest, MillionEventsUnderInjectedFaultsLoseNothingAcknowledged) {
               "acknowledged without an offset never written, %llu written twice\n",
               static_cast<unsigned long long>(back.inferred_missing),
               static_cast<unsigned long long>(back.unacked_earlier_copies));
+
+  // `tidemark verify -c 1000000` (the same code, consumer::TopicVerifier) finds what the
+  // witness found.
+  const Clock::time_point verify_start = Clock::now();
+  const consumer::TopicVerification verified = verify_like_the_cli(kEvents);
+  std::printf("tidemark verify -c %llu: %llu records read in %.1f s, %llu missing, %llu "
+              "duplicated, %llu reordered\n",
+              static_cast<unsigned long long>(kEvents),
+              static_cast<unsigned long long>(verified.stats.records), seconds_since(verify_start),
+              static_cast<unsigned long long>(verified.report.missing()),
+              static_cast<unsigned long long>(verified.report.duplicates()),
+              static_cast<unsigned long long>(verified.report.reordered()));
+  EXPECT_EQ(verified.stats.records, in_topic);
+  EXPECT_EQ(verified.report.verified(), report.verified());
+  EXPECT_EQ(verified.report.missing(), report.missing());
+  EXPECT_EQ(verified.report.duplicates(), report.duplicates());
+  EXPECT_EQ(verified.report.reordered(), report.reordered());
+  EXPECT_EQ(verified.report.ok(), back.inferred_missing == 0 && back.unacked_earlier_copies == 0);
 
   // The producer's summary: everything generated was sent and acknowledged, once each.
   EXPECT_EQ(stats.generated, kEvents);
