@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -17,8 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "bounded_flags.h"
 #include "cli_common.h"
-#include "offset_flags.h"
+#include "startup_flags.h"
 #include "tidemark/consumer/event_consumer.h"
 #include "tidemark/consumer/offset_spec.h"
 #include "tidemark/consumer/record_output.h"
@@ -33,7 +32,6 @@ namespace {
 
 using consumer::BoundedMode;
 using consumer::BoundedSpec;
-using consumer::OffsetResetStrategy;
 using consumer::StartupMode;
 using consumer::StartupSpec;
 
@@ -61,8 +59,8 @@ constexpr std::uint64_t kMaxShownDecodeErrors = 5;
 
 struct ConsumeFlags {
   std::string topic;
-  std::string group;
-  OffsetFlags offsets;  // --startup-*, --bounded-*, --auto-offset-reset, -e, -o
+  StartupFlags start;  // -g, --startup-*, --auto-offset-reset, -o (startup_flags.h)
+  BoundedFlags stop;  // --bounded-*, -e (bounded_flags.h)
   std::string count;
   bool explain = false;
   bool commit = false;
@@ -79,26 +77,6 @@ struct ConsumeFlags {
   std::string partitions;
 };
 
-core::Status bad_flag(std::string_view flag, const std::string& value, std::string_view what) {
-  return core::invalid_argument(std::string(flag) + " " + core::quoted(value) + ": " +
-                                std::string(what));
-}
-
-core::Result<std::uint64_t> parse_u64_flag(std::string_view flag, const std::string& text) {
-  std::uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return bad_flag(flag, text, "not a non-negative whole number");
-  }
-  return v;
-}
-
-std::int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string text_or_dash(const std::optional<std::int64_t>& v) {
   return v ? std::to_string(*v) : "-";
 }
@@ -113,6 +91,40 @@ std::string format_bytes(std::uint64_t bytes) {
     std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
   }
   return buf;
+}
+
+// ---- flags to specs ----
+
+struct Specs {
+  StartupSpec startup;
+  BoundedSpec bounded;
+  std::string alias_equivalent;  // what -o means in Flink's flags, when -o was given
+};
+
+core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64_t now_ms) {
+  Specs s;
+
+  // ---- -o (kcat / rpk) ----
+  core::Result<std::optional<consumer::OffsetAlias>> parsed_alias =
+      parse_offset_alias_flag(f.start, cmd, now_ms);
+  if (!parsed_alias.ok()) return parsed_alias.status();
+  const std::optional<consumer::OffsetAlias>& alias = *parsed_alias;
+  if (alias) s.alias_equivalent = alias->flink_equivalent;
+
+  // ---- startup ----
+  core::Result<StartupSpec> startup = startup_spec_from_flags(
+      f.start, cmd, now_ms, alias,
+      f.subscribe ? StartupMode::kGroupOffsets : StartupMode::kEarliestOffset,
+      f.subscribe ? "--subscribe" : "default");
+  if (!startup.ok()) return startup.status();
+  s.startup = std::move(*startup);
+
+  // ---- bounded ----
+  core::Result<BoundedSpec> bounded = bounded_spec_from_flags(
+      f.stop, f.start, cmd, now_ms, alias, BoundedMode::kUnbounded, "default");
+  if (!bounded.ok()) return bounded.status();
+  s.bounded = std::move(*bounded);
+  return s;
 }
 
 // ---- the plan, as a table ----
@@ -133,7 +145,7 @@ const std::vector<std::string> kPlanHeader{"PARTITION", "LOW",  "HIGH",       "C
                                            "START",     "STOP", "START RULE", "STOP RULE"};
 const std::vector<bool> kPlanAlign{true, true, true, true, true, true, false, false};
 
-std::string plan_heading(const consumer::ConsumePlan& plan, const OffsetSpecs& specs,
+std::string plan_heading(const consumer::ConsumePlan& plan, const Specs& specs,
                          const std::string& bootstrap) {
   std::string h = "topic '" + plan.topic + "' on " + bootstrap;
   if (!plan.group.empty()) h += ", group '" + plan.group + "'";
@@ -238,12 +250,7 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
   if (core::Status st = kafka::validate_topic_name(f.topic); !st.ok()) {
     return report_error(core::invalid_argument("-t/--topic: " + st.message()));
   }
-  OffsetDefaults defaults;
-  if (f.subscribe) {
-    defaults.startup = StartupMode::kGroupOffsets;
-    defaults.startup_origin = "--subscribe";
-  }
-  core::Result<OffsetSpecs> specs = build_offset_specs(f.offsets, cmd, now_ms, defaults);
+  core::Result<Specs> specs = build_specs(f, cmd, now_ms);
   if (!specs.ok()) return report_error(specs.status());
 
   std::optional<std::uint64_t> count;
@@ -301,20 +308,10 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
       !st.ok()) {
     return report_error(st);
   }
-  std::string group = f.group;
-  if (const std::optional<std::string> configured = config.get("group.id")) {
-    if (!group.empty() && *configured != group) {
-      return report_error(core::invalid_argument("-g " + group + " contradicts group.id=" +
-                                                 *configured + " from -X/-F: give the group once"));
-    }
-    if (group.empty()) group = *configured;
-  }
-  if (config.entry("auto.offset.reset") &&
-      config.entry("auto.offset.reset")->layer != kafka::ConfigLayer::kDefault) {
-    std::cerr << "tidemark: warning: auto.offset.reset from -X/-F is ignored: Flink forces it "
-                 "per startup mode (use --auto-offset-reset with group-offsets or "
-                 "specific-offsets)\n";
-  }
+  core::Result<std::string> group_or = group_from_flags(f.start.group, config);
+  if (!group_or.ok()) return report_error(group_or.status());
+  const std::string group = *group_or;
+  warn_if_auto_offset_reset_configured(config);
   if (group.empty() && specs->startup.mode == StartupMode::kGroupOffsets) {
     return report_error(
         core::invalid_argument(specs->startup.origin +
@@ -485,14 +482,20 @@ void install_consume_command(CLI::App& app, Context& ctx) {
       "consume",
       "Replay a topic from Flink's startup modes to its bounded modes, decoding every record");
   cmd->add_option("-t,--topic", flags->topic, "Topic to read (required)");
-  cmd->add_option("-g,--group", flags->group,
-                  "Consumer group (Flink: properties.group.id): its committed offsets for "
-                  "group-offsets and the --explain table; the group --commit writes to and "
-                  "--subscribe joins");
+  add_group_option(*cmd, flags->start,
+                   "Consumer group (Flink: properties.group.id): its committed offsets for "
+                   "group-offsets and the --explain table; the group --commit writes to and "
+                   "--subscribe joins");
 
-  add_offset_flags(*cmd, flags->offsets, OffsetDefaults{});
+  add_startup_options(*cmd, flags->start, " (default earliest-offset)");
+  add_bounded_options(*cmd, flags->stop, " (default unbounded)");
   cmd->add_option("-c,--count", flags->count,
                   "Stop after N records (exit 3 if a bounded end comes first)");
+  add_offset_alias_option(
+      *cmd, flags->start,
+      "kcat/rpk offsets: beginning|start, end, stored (group-offsets), N, -N (N before the end), "
+      "+N, s@MS (timestamp), e@MS (stop at a timestamp), @T, @T1:T2, :end, N:M; the Flink flags "
+      "each means are printed at start (docs/startup-modes.md)");
   cmd->add_flag("--explain", flags->explain,
                 "Print per partition the low/high watermark offsets, the committed offset, the "
                 "resolved start and stop and the rule for each, then exit");

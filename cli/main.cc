@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   for (CommandInstaller install : {
            install_produce_command,
            install_consume_command,
+           install_offsets_command,
            install_verify_command,
            install_ddl_command,
            install_perf_command,

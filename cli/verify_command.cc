@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "bounded_flags.h"
 #include "cli_common.h"
-#include "offset_flags.h"
+#include "startup_flags.h"
 #include "tidemark/consumer/offset_spec.h"
 #include "tidemark/consumer/topic_verifier.h"
 #include "tidemark/kafka/config.h"
@@ -43,8 +44,8 @@ void install_signal_handlers() {
 
 struct VerifyFlags {
   std::string topic;
-  std::string group;
-  OffsetFlags offsets;
+  StartupFlags start;  // -g, --startup-*, --auto-offset-reset, -o (startup_flags.h)
+  BoundedFlags stop;   // --bounded-*, -e (bounded_flags.h)
   std::string count;
   std::string max_offenders = "10";
   OutputStyle output = OutputStyle::kAuto;
@@ -53,23 +54,6 @@ struct VerifyFlags {
   std::string bootstrap;
   std::string partitions;
 };
-
-OffsetDefaults verify_defaults() {
-  OffsetDefaults d;
-  d.bounded = consumer::BoundedMode::kLatestOffset;
-  d.bounded_origin = "default: what the topic holds now";
-  return d;
-}
-
-core::Result<std::uint64_t> parse_u64_flag(std::string_view flag, const std::string& text) {
-  std::uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return core::invalid_argument(std::string(flag) + " " + core::quoted(text) +
-                                  ": not a non-negative whole number");
-  }
-  return v;
-}
 
 std::string seq_range(const consumer::SeqRange& r) {
   if (r.first == r.last) return std::to_string(r.first);
@@ -186,16 +170,22 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
   if (core::Status st = kafka::validate_topic_name(f.topic); !st.ok()) {
     return report_error(core::invalid_argument("-t/--topic: " + st.message()));
   }
-  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-  core::Result<OffsetSpecs> specs = build_offset_specs(f.offsets, cmd, now_ms, verify_defaults());
-  if (!specs.ok()) return report_error(specs.status());
+  const std::int64_t now_ms = wall_now_ms();
+  core::Result<std::optional<consumer::OffsetAlias>> alias =
+      parse_offset_alias_flag(f.start, cmd, now_ms);
+  if (!alias.ok()) return report_error(alias.status());
+  core::Result<consumer::StartupSpec> startup = startup_spec_from_flags(
+      f.start, cmd, now_ms, *alias, consumer::StartupMode::kEarliestOffset, "default");
+  if (!startup.ok()) return report_error(startup.status());
+  core::Result<consumer::BoundedSpec> bounded =
+      bounded_spec_from_flags(f.stop, f.start, cmd, now_ms, *alias,
+                              consumer::BoundedMode::kLatestOffset, "default: what is there now");
+  if (!bounded.ok()) return report_error(bounded.status());
 
   consumer::TopicVerifierOptions o;
   o.topic = f.topic;
-  o.startup = specs->startup;
-  o.bounded = specs->bounded;
+  o.startup = *startup;
+  o.bounded = *bounded;
   if (given("--count")) {
     core::Result<std::uint64_t> c = parse_u64_flag("-c/--count", f.count);
     if (!c.ok()) return report_error(c.status());
@@ -216,14 +206,10 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
       !st.ok()) {
     return report_error(st);
   }
-  o.group = f.group;
-  if (const std::optional<std::string> configured = config.get("group.id")) {
-    if (!o.group.empty() && *configured != o.group) {
-      return report_error(core::invalid_argument("-g " + o.group + " contradicts group.id=" +
-                                                 *configured + " from -X/-F: give the group once"));
-    }
-    if (o.group.empty()) o.group = *configured;
-  }
+  core::Result<std::string> group = group_from_flags(f.start.group, config);
+  if (!group.ok()) return report_error(group.status());
+  o.group = *group;
+  warn_if_auto_offset_reset_configured(config);
   for (const auto& [mode_is_group, origin] :
        {std::pair{o.startup.mode == consumer::StartupMode::kGroupOffsets, o.startup.origin},
         std::pair{o.bounded.mode == consumer::BoundedMode::kGroupOffsets, o.bounded.origin}}) {
@@ -277,9 +263,8 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
   }
   std::cerr << "verify: topic '" << f.topic << "', " << plan->partitions.size()
             << " partition(s), " << offsets << " offsets: startup "
-            << consumer::describe(specs->startup) << " [" << specs->startup.origin
-            << "], bounded " << consumer::describe(specs->bounded) << " ["
-            << specs->bounded.origin << "]\n";
+            << consumer::describe(*startup) << " [" << startup->origin << "], bounded "
+            << consumer::describe(*bounded) << " [" << bounded->origin << "]\n";
 
   consumer::TopicVerification result;
   const core::Status st = (*verifier)->run(*plan, &g_stop, result);
@@ -336,10 +321,15 @@ void install_verify_command(CLI::App& app, Context& ctx) {
                   "Events in the produced stream (the -c given to produce): every seq below N "
                   "must be there once, and a seq >= N is a failure. Without it the seqs are "
                   "checked up to the largest one read");
-  cmd->add_option("-g,--group", flags->group,
-                  "Consumer group whose committed offsets group-offsets uses (nothing is "
-                  "committed)");
-  add_offset_flags(*cmd, flags->offsets, verify_defaults());
+  add_group_option(*cmd, flags->start,
+                   "Consumer group whose committed offsets group-offsets uses (nothing is "
+                   "committed)");
+  add_startup_options(*cmd, flags->start, " (default earliest-offset)");
+  add_bounded_options(*cmd, flags->stop,
+                      " (default latest-offset: what the topic holds now; unbounded is refused)");
+  add_offset_alias_option(*cmd, flags->start,
+                          "kcat/rpk offsets: beginning, end, stored, N, -N, +N, s@MS, e@MS, @T, "
+                          "@T1:T2, N:M (docs/startup-modes.md)");
   cmd->add_option("--max-offenders", flags->max_offenders,
                   "How many first offenders to list per kind (default 10)");
   add_output_option(*cmd, flags->output);

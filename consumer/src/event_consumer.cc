@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <utility>
 
 #include "tidemark/kafka/metadata.h"
@@ -197,6 +198,8 @@ Result<ConsumePlan> EventConsumer::plan() {
     if (!committed.ok()) return committed.status();
     for (std::size_t i = 0; i < facts.size(); ++i) facts[i].committed = (*committed)[i];
   }
+  // Every answer, by partition and time, for the plan's start_lookup / stop_lookup.
+  std::vector<std::map<std::int64_t, TimestampLookup>> lookups(facts.size());
   const OffsetForTime offset_for_time = [&](std::int32_t partition,
                                             std::int64_t timestamp_ms) -> Result<TimestampLookup> {
     const auto i = static_cast<std::size_t>(partition);
@@ -207,7 +210,9 @@ Result<ConsumePlan> EventConsumer::plan() {
     Result<kafka::OffsetForTimeAnswer> a = im.consumer->offset_for_time(
         o.topic, partition, timestamp_ms, facts[i].low, facts[i].high, o.query_timeout_ms);
     if (!a.ok()) return a.status();
-    return TimestampLookup{a->offset, a->by_scan};
+    const TimestampLookup answer{a->offset, a->by_scan};
+    lookups[i][timestamp_ms] = answer;
+    return answer;
   };
   Result<std::vector<PartitionRange>> ranges =
       resolve_ranges(o.startup, o.bounded, facts, o.group, offset_for_time);
@@ -218,7 +223,15 @@ Result<ConsumePlan> EventConsumer::plan() {
       return core::internal_error("the resolver returned unknown partition " +
                                   std::to_string(r.partition));
     }
-    plan.partitions.push_back(PartitionPlan{facts[i], r});
+    PartitionPlan pp{facts[i], r, std::nullopt, std::nullopt};
+    auto answer = [&](std::int64_t t) -> std::optional<TimestampLookup> {
+      const auto it = lookups[i].find(t);
+      if (it == lookups[i].end()) return std::nullopt;
+      return it->second;
+    };
+    if (o.startup.mode == StartupMode::kTimestamp) pp.start_lookup = answer(o.startup.timestamp_ms);
+    if (o.bounded.mode == BoundedMode::kTimestamp) pp.stop_lookup = answer(o.bounded.timestamp_ms);
+    plan.partitions.push_back(std::move(pp));
   }
   std::sort(plan.partitions.begin(), plan.partitions.end(),
             [](const PartitionPlan& a, const PartitionPlan& b) {

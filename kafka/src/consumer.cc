@@ -573,8 +573,20 @@ Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset>
   // socket/request timeouts. `timeout_ms` bounds the wait for a coordinator first.
   (void)timeout_ms;
   const rd_kafka_resp_err_t err = rd_kafka_commit(im.rk, list.get(), 0);
+  // A group with members (a generation) refuses commits from outside: Kafka answers
+  // UNKNOWN_MEMBER_ID (or ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS), whose words alone do not
+  // say what to do.
+  auto refused_from_outside = [](rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+           e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+           e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+  };
+  bool outside = im.mode != Impl::Mode::kSubscribe && refused_from_outside(err);
   std::string failed;
   for (int i = 0; i < list->cnt; ++i) {
+    if (im.mode != Impl::Mode::kSubscribe && refused_from_outside(list->elems[i].err)) {
+      outside = true;
+    }
     if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (!failed.empty()) failed += "; ";
       failed += partition_name(name, list->elems[i].partition) + ": " +
@@ -585,6 +597,11 @@ Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset>
     std::string text = "commit for group '" + im.group + "' failed";
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) text += std::string(": ") + rd_kafka_err2str(err);
     if (!failed.empty()) text += " (" + failed + ")";
+    if (outside) {
+      text += ": the group has active members (or is rebalancing), and Kafka accepts offset "
+              "commits from a consumer outside a group only while the group is empty; stop the "
+              "group's consumers (or wait until their session timeout has passed) and try again";
+    }
     return Status(is_timeout(err) ? StatusCode::kTimeout : StatusCode::kKafka, std::move(text));
   }
   return Status();

@@ -69,7 +69,7 @@ TEST(VerifyCli, HelpTeachesTheChecksTheModesAndExitCodes) {
   RunResult r = run("verify --help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* text : {"tidemark-seq", "tidemark-instance", "scan.startup.mode",
-                           "scan.bounded.mode", "(default latest-offset)", "-c,--count",
+                           "scan.bounded.mode", "default latest-offset", "-c,--count",
                            "Examples", "Exit codes", "tidemark-delay-ms"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }

@@ -316,6 +316,36 @@ TEST_F(ConsumeTest, TimestampAfterEveryRecordStartsAtTheEndOffsetReadBefore) {
   EXPECT_EQ(sink.offsets(0), range(3, 5));
 }
 
+TEST_F(ConsumeTest, PlanKeepsTheTimestampLookupAnswersBehindStartAndStop) {
+  ASSERT_TRUE(broker_->create_topic("t", 2).ok());
+  produce_records(broker_->bootstrap(), "t", lab_records(0, 4, kBase));  // 0s, 1s, 2s, 3s
+  ConsumeOptions o = options("t");
+  o.startup.mode = StartupMode::kTimestamp;
+  o.startup.timestamp_ms = kBase + 1000;
+  o.bounded.mode = BoundedMode::kTimestamp;
+  o.bounded.timestamp_ms = kBase + 5000;  // after every record
+  std::unique_ptr<EventConsumer> c = make(o);
+  ConsumePlan plan = plan_of(*c);
+  ASSERT_EQ(plan.partitions.size(), 2u);
+  const PartitionPlan& p0 = plan.partitions[0];
+  ASSERT_TRUE(p0.start_lookup.has_value());
+  EXPECT_EQ(p0.start_lookup->offset, std::optional<std::int64_t>(1));
+  EXPECT_TRUE(p0.start_lookup->by_scan);  // the embedded broker cannot look up by time
+  ASSERT_TRUE(p0.stop_lookup.has_value());
+  EXPECT_EQ(p0.stop_lookup->offset, std::nullopt);
+  // The empty partition answers without asking.
+  ASSERT_TRUE(plan.partitions[1].start_lookup.has_value());
+  EXPECT_EQ(plan.partitions[1].start_lookup->offset, std::nullopt);
+  EXPECT_FALSE(plan.partitions[1].start_lookup->by_scan);
+  // Other modes leave them unset.
+  ConsumeOptions earliest = options("t");
+  std::unique_ptr<EventConsumer> e = make(earliest);
+  ConsumePlan ep = plan_of(*e);
+  ASSERT_FALSE(ep.partitions.empty());
+  EXPECT_FALSE(ep.partitions[0].start_lookup.has_value());
+  EXPECT_FALSE(ep.partitions[0].stop_lookup.has_value());
+}
+
 TEST_F(ConsumeTest, EmptyPartitionsStartAtZeroAndFinishAtOnce) {
   ASSERT_TRUE(broker_->create_topic("t", 3).ok());
   produce_records(broker_->bootstrap(), "t", lab_records(1, 3, kBase));

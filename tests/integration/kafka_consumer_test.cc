@@ -12,6 +12,7 @@
 
 #include "consume_fixture.h"
 #include "tidemark/kafka/consumer.h"
+#include "tidemark/kafka/metadata.h"
 
 namespace tidemark::kafka {
 namespace {
@@ -185,6 +186,39 @@ TEST_F(KafkaConsumerTest, CommitThenCommittedWithoutJoiningTheGroup) {
   core::Result<std::vector<std::optional<std::int64_t>>> after = other->committed("t", all);
   ASSERT_TRUE(after.ok()) << after.status().message();
   EXPECT_EQ(*after, (std::vector<std::optional<std::int64_t>>{5, std::nullopt, 9}));
+}
+
+TEST_F(KafkaConsumerTest, CommitFromOutsideAGroupWithMembersIsRefusedInPlainWords) {
+  ASSERT_TRUE(broker_->create_topic("t", 2).ok());
+  ConsumerOptions o;
+  o.group = "busy";
+  o.auto_offset_reset = AutoOffsetReset::kEarliest;
+  std::unique_ptr<Consumer> member = make(o);
+  ASSERT_TRUE(member->subscribe("t").ok());
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline && member->assignment().size() < 2) (void)member->poll(50);
+  ASSERT_EQ(member->assignment().size(), 2u);
+  std::unique_ptr<Consumer> outsider = make(o);
+  const PartitionOffset offset{0, 0};
+  const core::Status st = outsider->commit("t", std::span(&offset, 1));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), core::StatusCode::kKafka);
+  EXPECT_NE(st.message().find("Unknown member"), std::string::npos) << st.message();  // Kafka's
+  EXPECT_NE(st.message().find("the group has active members"), std::string::npos)
+      << st.message();
+  EXPECT_TRUE(member->close().ok());
+}
+
+TEST_F(KafkaConsumerTest, DescribeGroupIsUnsupportedOnTheEmbeddedBroker) {
+  core::Result<std::unique_ptr<AdminClient>> admin =
+      AdminClient::create(test_consumer_config(), broker_->bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().message();
+  core::Result<GroupDescription> d = (*admin)->describe_group("g", 10000);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), core::StatusCode::kUnsupported) << d.status().message();
+  EXPECT_NE(d.status().message().find("cannot describe consumer groups"), std::string::npos)
+      << d.status().message();
+  EXPECT_EQ((*admin)->describe_group("", 1000).status().code(), core::StatusCode::kInvalidArgument);
 }
 
 TEST_F(KafkaConsumerTest, GroupOperationsNeedAGroup) {

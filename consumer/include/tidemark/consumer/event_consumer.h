@@ -68,6 +68,11 @@ kafka::AutoOffsetReset forced_auto_offset_reset(const StartupSpec& startup) noex
 struct PartitionPlan {
   PartitionFacts facts;
   PartitionRange range;
+  // The offsets-for-time answers behind a timestamp start or stop (nullopt for other modes):
+  // the offset of the first record at or after the time, or none, and whether the partition was
+  // scanned because the broker cannot look offsets up by time (the embedded broker).
+  std::optional<TimestampLookup> start_lookup;
+  std::optional<TimestampLookup> stop_lookup;
 };
 
 struct ConsumePlan {

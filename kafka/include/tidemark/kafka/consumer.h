@@ -180,7 +180,9 @@ class Consumer {
 
   // Commits offsets (the next offset to read: last emitted + 1) for the group, synchronously.
   // Works with assign() (a standalone member) and subscribe(). Errors: kInvalidArgument without
-  // a group; kKafka naming the partitions the broker refused, or the request failure.
+  // a group; kKafka naming the partitions the broker refused, or the request failure; without
+  // subscribe(), a group that has members (a generation) refuses the commit (UNKNOWN_MEMBER_ID
+  // and kin), and the message says so in plain words.
   core::Status commit(std::string_view topic, std::span<const PartitionOffset> offsets,
                       int timeout_ms = 10000);
 

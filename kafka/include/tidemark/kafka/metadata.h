@@ -1,6 +1,7 @@
-// Cluster, topic and offset queries: is a broker there, how many partitions does a topic have
-// and who leads them, and what are a partition's low and high watermark offsets. The producer's
-// summary uses them, and so will the consumer's offset resolver.
+// Cluster, topic, offset and group queries: is a broker there, how many partitions does a topic
+// have and who leads them, what are a partition's low and high watermark offsets, and which
+// members a consumer group has. The producer's summary, the consumer's offset resolver and
+// `tidemark offsets` use them.
 //
 // The queries go through a kafka::AdminClient, a librdkafka handle of its own that never
 // produces or consumes, in the way Flink's Kafka source asks its offsets through a separate
@@ -70,6 +71,23 @@ struct WatermarkOffsets {
   IsolationLevel isolation = IsolationLevel::kReadUncommitted;
 };
 
+// One member of a consumer group, as DescribeGroups reports it.
+struct GroupMember {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+};
+
+// A consumer group's state and members (Kafka's DescribeGroups, as kafka-consumer-groups
+// --describe --state and rpk group describe show them).
+struct GroupDescription {
+  std::string group;
+  // Kafka's state name: "Empty", "Stable", "PreparingRebalance", "CompletingRebalance", "Dead"
+  // (a group that does not exist), or "Unknown".
+  std::string state;
+  std::vector<GroupMember> members;
+};
+
 class AdminClient {
  public:
   // Creates the query handle; `bootstrap` as in apply_bootstrap(). The handle is of the
@@ -117,6 +135,13 @@ class AdminClient {
   // query_watermarks() for every partition of the topic, indexed by partition id.
   core::Result<std::vector<WatermarkOffsets>> query_topic_watermarks(std::string_view topic,
                                                                      int timeout_ms);
+
+  // State and members of a consumer group (ListGroups and DescribeGroups); a group the cluster
+  // does not know is "Dead" with no members, as Kafka reports it. Errors: kUnsupported when the
+  // cluster cannot describe groups (the embedded broker: librdkafka 2.0.2's mock cluster has
+  // neither request); kKafka for what the broker refused (e.g. not authorized to describe the
+  // group), plus the common ones.
+  core::Result<GroupDescription> describe_group(std::string_view group, int timeout_ms);
 
   // The isolation.level this client's ListOffsets requests carry.
   IsolationLevel isolation_level() const noexcept;
