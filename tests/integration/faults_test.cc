@@ -9,7 +9,7 @@
 // partition and offset, and no record dropped by the mock's retention (low watermarks 0).
 //
 // librdkafka 2.0.2's mock checks the idempotent producer's sequence numbers only for
-// transactional producers, so two things a real broker prevents can happen there, and are
+// transactional producers, so three things a real broker prevents can happen there, and are
 // counted apart rather than hidden: a batch written twice when the mock dropped its own response
 // (a connection cut while the response was queued), a batch librdkafka reports delivered
 // without an offset (it infers the write from a later batch's acknowledgement, which a real
