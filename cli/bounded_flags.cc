@@ -33,9 +33,8 @@ core::Result<BoundedSpec> bounded_spec_from_flags(const BoundedFlags& f, const S
   BoundedSpec s;
   if (alias && alias->bounded) {
     const std::string o = "-o " + start.offset_alias;
-    for (const char* flag : {"--bounded-mode", "--bounded-timestamp-millis",
-                             "--bounded-timestamp", "--bounded-specific-offsets",
-                             "--exit-at-end"}) {
+    for (const char* flag : {"--bounded-mode", "--bounded-timestamp-millis", "--bounded-timestamp",
+                             "--bounded-specific-offsets", "--exit-at-end"}) {
       if (given(flag)) {
         return core::invalid_argument(o + " and " + std::string(flag) +
                                       " both say where to stop: give one of them (" + o +
@@ -70,8 +69,8 @@ core::Result<BoundedSpec> bounded_spec_from_flags(const BoundedFlags& f, const S
       return core::invalid_argument(implied_by +
                                     " and --bounded-specific-offsets: give one of them");
     }
-    core::Result<consumer::SpecificOffsets> m = consumer::parse_specific_offsets(
-        "--bounded-specific-offsets", f.bounded_specific_offsets);
+    core::Result<consumer::SpecificOffsets> m =
+        consumer::parse_specific_offsets("--bounded-specific-offsets", f.bounded_specific_offsets);
     if (!m.ok()) return m.status();
     s.specific = std::move(*m);
     implied = BoundedMode::kSpecificOffsets;

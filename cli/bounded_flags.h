@@ -35,8 +35,8 @@ void add_bounded_options(CLI::App& cmd, BoundedFlags& flags, const std::string& 
 // mode, -e is latest-offset), else `default_mode` with origin `default_origin`.
 // Errors: kInvalidArgument naming the flag.
 core::Result<consumer::BoundedSpec> bounded_spec_from_flags(
-    const BoundedFlags& flags, const StartupFlags& start, const CLI::App& cmd,
-    std::int64_t now_ms, const std::optional<consumer::OffsetAlias>& alias,
-    consumer::BoundedMode default_mode, std::string_view default_origin);
+    const BoundedFlags& flags, const StartupFlags& start, const CLI::App& cmd, std::int64_t now_ms,
+    const std::optional<consumer::OffsetAlias>& alias, consumer::BoundedMode default_mode,
+    std::string_view default_origin);
 
 }  // namespace tidemark::cli

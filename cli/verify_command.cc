@@ -57,8 +57,8 @@ struct VerifyFlags {
 
 std::string seq_range(const consumer::SeqRange& r) {
   if (r.first == r.last) return std::to_string(r.first);
-  return std::to_string(r.first) + ".." + std::to_string(r.last) + " (" +
-         std::to_string(r.count) + ")";
+  return std::to_string(r.first) + ".." + std::to_string(r.last) + " (" + std::to_string(r.count) +
+         ")";
 }
 
 std::string at(const consumer::SeqPosition& p) {
@@ -98,8 +98,7 @@ void print_text(const consumer::TopicVerification& v, const std::string& topic) 
     for (const consumer::InstanceReport& i : r.instances) {
       rows.push_back({i.instance.to_string(), std::to_string(i.records), checked_text(i),
                       std::to_string(i.missing), std::to_string(i.duplicates),
-                      std::to_string(i.beyond_count), reordered_text(i),
-                      i.ok() ? "ok" : "FAILED"});
+                      std::to_string(i.beyond_count), reordered_text(i), i.ok() ? "ok" : "FAILED"});
     }
     print_table(std::cout,
                 {"INSTANCE", "RECORDS", "CHECKED SEQS", "MISSING", "DUPLICATES", "BEYOND -c",
@@ -147,7 +146,8 @@ void print_text(const consumer::TopicVerification& v, const std::string& topic) 
               << m.reason << "\n";
   }
   if (r.malformed > r.first_malformed.size()) {
-    std::cout << "... " << (r.malformed - r.first_malformed.size()) << " more malformed record(s)\n";
+    std::cout << "... " << (r.malformed - r.first_malformed.size())
+              << " more malformed record(s)\n";
   }
 }
 
@@ -194,8 +194,7 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
   core::Result<std::uint64_t> max_offenders = parse_u64_flag("--max-offenders", f.max_offenders);
   if (!max_offenders.ok()) return report_error(max_offenders.status());
   if (*max_offenders > 100000) {
-    return report_error(core::invalid_argument("--max-offenders " +
-                                               core::quoted(f.max_offenders) +
+    return report_error(core::invalid_argument("--max-offenders " + core::quoted(f.max_offenders) +
                                                ": at most 100000"));
   }
   o.sequence.max_offenders = static_cast<std::size_t>(*max_offenders);
@@ -229,9 +228,9 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
     core::Result<std::uint64_t> p = parse_u64_flag("--partitions", f.partitions);
     if (!p.ok()) return report_error(p.status());
     if (*p < 1 || *p > static_cast<std::uint64_t>(kafka::EmbeddedBroker::kMaxPartitions)) {
-      return report_error(core::invalid_argument(
-          "--partitions " + core::quoted(f.partitions) + ": must be 1.." +
-          std::to_string(kafka::EmbeddedBroker::kMaxPartitions)));
+      return report_error(
+          core::invalid_argument("--partitions " + core::quoted(f.partitions) + ": must be 1.." +
+                                 std::to_string(kafka::EmbeddedBroker::kMaxPartitions)));
     }
     if (f.bootstrap != "embedded") {
       return report_error(core::invalid_argument("--partitions applies only with -b embedded"));
@@ -261,10 +260,10 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
       offsets += static_cast<std::uint64_t>(*p.range.stop - p.range.start);
     }
   }
-  std::cerr << "verify: topic '" << f.topic << "', " << plan->partitions.size()
-            << " partition(s), " << offsets << " offsets: startup "
-            << consumer::describe(*startup) << " [" << startup->origin << "], bounded "
-            << consumer::describe(*bounded) << " [" << bounded->origin << "]\n";
+  std::cerr << "verify: topic '" << f.topic << "', " << plan->partitions.size() << " partition(s), "
+            << offsets << " offsets: startup " << consumer::describe(*startup) << " ["
+            << startup->origin << "], bounded " << consumer::describe(*bounded) << " ["
+            << bounded->origin << "]\n";
 
   consumer::TopicVerification result;
   const core::Status st = (*verifier)->run(*plan, &g_stop, result);

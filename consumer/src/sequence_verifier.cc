@@ -90,9 +90,9 @@ class MissingRuns {
     if (!open_) return;
     ++report_.missing_range_count;
     if (report_.missing_ranges.size() < max_kept_) {
-      report_.missing_ranges.push_back(
-          SeqRange{lo_ * instance_.count + instance_.index, hi_ * instance_.count + instance_.index,
-                   hi_ - lo_ + 1});
+      report_.missing_ranges.push_back(SeqRange{lo_ * instance_.count + instance_.index,
+                                                hi_ * instance_.count + instance_.index,
+                                                hi_ - lo_ + 1});
     }
     open_ = false;
   }
@@ -246,8 +246,8 @@ void SequenceVerifier::add_record(std::optional<std::string_view> seq_header,
   }
   if (!instance.owns(seq)) {
     malformed("tidemark-seq " + std::to_string(seq) + " does not belong to instance " +
-              instance.to_string() + " (seq mod " + std::to_string(instance.count) +
-              " must be " + std::to_string(instance.index) + ")");
+              instance.to_string() + " (seq mod " + std::to_string(instance.count) + " must be " +
+              std::to_string(instance.index) + ")");
     return;
   }
   add(instance, seq, partition, offset, has_delay_header);
@@ -352,10 +352,9 @@ SequenceReport SequenceVerifier::report() const {
         out.instances.push_back(std::move(r));
       }
     }
-    std::sort(out.instances.begin(), out.instances.end(),
-              [](const InstanceReport& a, const InstanceReport& b) {
-                return a.instance < b.instance;
-              });
+    std::sort(
+        out.instances.begin(), out.instances.end(),
+        [](const InstanceReport& a, const InstanceReport& b) { return a.instance < b.instance; });
   }
   return out;
 }

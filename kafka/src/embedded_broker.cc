@@ -160,19 +160,32 @@ Status EmbeddedBroker::create_topic(std::string_view name, int partitions) {
 
 std::string_view to_string(KafkaApi api) noexcept {
   switch (api) {
-    case KafkaApi::kProduce: return "Produce";
-    case KafkaApi::kFetch: return "Fetch";
-    case KafkaApi::kListOffsets: return "ListOffsets";
-    case KafkaApi::kMetadata: return "Metadata";
-    case KafkaApi::kOffsetCommit: return "OffsetCommit";
-    case KafkaApi::kOffsetFetch: return "OffsetFetch";
-    case KafkaApi::kFindCoordinator: return "FindCoordinator";
-    case KafkaApi::kJoinGroup: return "JoinGroup";
-    case KafkaApi::kHeartbeat: return "Heartbeat";
-    case KafkaApi::kLeaveGroup: return "LeaveGroup";
-    case KafkaApi::kSyncGroup: return "SyncGroup";
-    case KafkaApi::kApiVersions: return "ApiVersions";
-    case KafkaApi::kInitProducerId: return "InitProducerId";
+    case KafkaApi::kProduce:
+      return "Produce";
+    case KafkaApi::kFetch:
+      return "Fetch";
+    case KafkaApi::kListOffsets:
+      return "ListOffsets";
+    case KafkaApi::kMetadata:
+      return "Metadata";
+    case KafkaApi::kOffsetCommit:
+      return "OffsetCommit";
+    case KafkaApi::kOffsetFetch:
+      return "OffsetFetch";
+    case KafkaApi::kFindCoordinator:
+      return "FindCoordinator";
+    case KafkaApi::kJoinGroup:
+      return "JoinGroup";
+    case KafkaApi::kHeartbeat:
+      return "Heartbeat";
+    case KafkaApi::kLeaveGroup:
+      return "LeaveGroup";
+    case KafkaApi::kSyncGroup:
+      return "SyncGroup";
+    case KafkaApi::kApiVersions:
+      return "ApiVersions";
+    case KafkaApi::kInitProducerId:
+      return "InitProducerId";
   }
   return "Unknown";
 }
@@ -253,9 +266,8 @@ Status EmbeddedBroker::push_broker_responses(int broker_id, KafkaApi api,
   // The mock takes (error, rtt) pairs as varargs; push them one at a time, in order.
   for (const InjectedResponse& r : responses) {
     TIDEMARK_RETURN_IF_ERROR(mock_status(
-        rd_kafka_mock_broker_push_request_error_rtts(impl_->cluster, broker_id,
-                                                     static_cast<int16_t>(api), 1, to_rd(r.error),
-                                                     r.delay_ms),
+        rd_kafka_mock_broker_push_request_error_rtts(
+            impl_->cluster, broker_id, static_cast<int16_t>(api), 1, to_rd(r.error), r.delay_ms),
         "injecting " + std::string(to_string(api)) + " responses on broker " +
             std::to_string(broker_id)));
   }

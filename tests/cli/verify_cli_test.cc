@@ -53,8 +53,7 @@ TEST(VerifyCli, NoBrokerIsARuntimeErrorWithAHint) {
 TEST(VerifyCli, AnEmptyTopicProvesNothing) {
   RunResult r = run("verify -b embedded -t empty --output table");
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_NE(r.out.find("'empty': 0 records read from 4 partition(s)"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("'empty': 0 records read from 4 partition(s)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("no record carries a tidemark-seq header"), std::string::npos) << r.out;
 }
 
@@ -68,9 +67,9 @@ TEST(VerifyCli, WithACountAnEmptyTopicMissesEverySeq) {
 TEST(VerifyCli, HelpTeachesTheChecksTheModesAndExitCodes) {
   RunResult r = run("verify --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* text : {"tidemark-seq", "tidemark-instance", "scan.startup.mode",
-                           "scan.bounded.mode", "default latest-offset", "-c,--count",
-                           "Examples", "Exit codes", "tidemark-delay-ms"}) {
+  for (const char* text :
+       {"tidemark-seq", "tidemark-instance", "scan.startup.mode", "scan.bounded.mode",
+        "default latest-offset", "-c,--count", "Examples", "Exit codes", "tidemark-delay-ms"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
 }

@@ -158,8 +158,8 @@ TEST(SequenceVerifierTest, ReorderingOfRecordsWithTheDelayHeaderIsExplained) {
 TEST(SequenceVerifierTest, InstancesAreCheckedOnTheirOwnSeqs) {
   SequenceVerifier v;
   std::int64_t offset = 0;
-  feed(v, ProducerInstance{0, 3}, 0, 30, 0, offset);  // 0, 3, ..., 30
-  feed(v, ProducerInstance{1, 3}, 1, 16, 1, offset);  // 1, 4, ..., 16
+  feed(v, ProducerInstance{0, 3}, 0, 30, 0, offset);   // 0, 3, ..., 30
+  feed(v, ProducerInstance{1, 3}, 1, 16, 1, offset);   // 1, 4, ..., 16
   feed(v, ProducerInstance{1, 3}, 22, 28, 1, offset);  // 19 lost
   const SequenceReport r = v.report();
   ASSERT_EQ(r.instances.size(), 2u);

@@ -33,9 +33,9 @@ std::unique_ptr<EmbeddedBroker> start_broker(int brokers, const std::string& top
   return broker.ok() ? std::move(*broker) : nullptr;
 }
 
-std::unique_ptr<Producer> make_producer(const EmbeddedBroker& broker,
-                                        const std::vector<std::pair<std::string, std::string>>&
-                                            extra = {}) {
+std::unique_ptr<Producer> make_producer(
+    const EmbeddedBroker& broker,
+    const std::vector<std::pair<std::string, std::string>>& extra = {}) {
   Config config(ClientRole::kProducer);
   EXPECT_TRUE(config.set_override("message.timeout.ms", "20000").ok());
   EXPECT_TRUE(config.set_override("log_level", "0").ok());
@@ -169,10 +169,9 @@ TEST(EmbeddedBrokerFaults, RetriableProduceErrorsAreRetriedAndFatalOnesFailTheRe
   ASSERT_NE(producer, nullptr);
   EXPECT_EQ(send_and_flush(*producer, topic, 0, 1).acked, 1u);  // connected, PID assigned
 
-  const std::array<BrokerError, 4> retriable{BrokerError::kNotLeaderForPartition,
-                                             BrokerError::kRequestTimedOut,
-                                             BrokerError::kNotEnoughReplicas,
-                                             BrokerError::kDisconnect};
+  const std::array<BrokerError, 4> retriable{
+      BrokerError::kNotLeaderForPartition, BrokerError::kRequestTimedOut,
+      BrokerError::kNotEnoughReplicas, BrokerError::kDisconnect};
   broker->push_request_errors(KafkaApi::kProduce, retriable);
   const Outcome retried = send_and_flush(*producer, topic, 0, 1);
   EXPECT_EQ(retried.acked, 1u);
@@ -204,8 +203,8 @@ TEST(EmbeddedBrokerFaults, DelaysSlowDeliveriesDown) {
   ASSERT_NE(producer, nullptr);
   EXPECT_EQ(send_and_flush(*producer, topic, 0, 1).acked, 1u);
 
-  const std::array<InjectedResponse, 2> slow{{{BrokerError::kNone, 300},
-                                              {BrokerError::kNone, 300}}};
+  const std::array<InjectedResponse, 2> slow{
+      {{BrokerError::kNone, 300}, {BrokerError::kNone, 300}}};
   ASSERT_TRUE(broker->push_broker_responses(1, KafkaApi::kProduce, slow).ok());
   EXPECT_EQ(*broker->pending_broker_responses(1, KafkaApi::kProduce), 2u);
   Outcome o = send_and_flush(*producer, topic, 0, 1);

@@ -36,14 +36,13 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "read_back.h"
 #include "tidemark/consumer/sequence_verifier.h"
@@ -87,8 +86,15 @@ double seconds_since(Clock::time_point start) {
 // The fault schedule: one fault at a time, each undone before the next, with random pauses.
 class FaultSchedule {
  public:
-  enum Kind { kBrokerDown, kProduceErrors, kDisconnect, kSlowResponses, kRoundTrip, kLeaderMove,
-              kKinds };
+  enum Kind {
+    kBrokerDown,
+    kProduceErrors,
+    kDisconnect,
+    kSlowResponses,
+    kRoundTrip,
+    kLeaderMove,
+    kKinds
+  };
 
   FaultSchedule(EmbeddedBroker& broker, std::string topic, int partitions, std::uint64_t seed)
       : broker_(broker), topic_(std::move(topic)), partitions_(partitions), rng_(seed) {}
@@ -112,8 +118,8 @@ class FaultSchedule {
 
   std::string summary() const {
     static constexpr std::array<const char*, kKinds> kNames = {
-        "broker down/up", "produce error bursts", "dropped connections", "slow-response bursts",
-        "round-trip-time spells", "leader moves"};
+        "broker down/up",       "produce error bursts",   "dropped connections",
+        "slow-response bursts", "round-trip-time spells", "leader moves"};
     std::string out;
     for (int k = 0; k < kKinds; ++k) {
       if (!out.empty()) out += ", ";
@@ -175,8 +181,8 @@ class FaultSchedule {
       }
     }
     if (candidates.empty()) return std::nullopt;
-    const int b = candidates[static_cast<std::size_t>(
-        between(0, static_cast<int>(candidates.size()) - 1))];
+    const int b =
+        candidates[static_cast<std::size_t>(between(0, static_cast<int>(candidates.size()) - 1))];
     last_cut_[b] = now;
     return b;
   }
@@ -190,8 +196,8 @@ class FaultSchedule {
       // Never cut a connection while a delayed response may still be due: the mock would drop
       // it after writing the batch, and, unlike a real broker, write the producer's retry again
       // (it checks idempotent sequence numbers only for transactional producers).
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-          quiet_from_ - Clock::now());
+      const auto wait =
+          std::chrono::duration_cast<std::chrono::milliseconds>(quiet_from_ - Clock::now());
       if (wait.count() > 0 && !pause(static_cast<int>(wait.count()), done)) return;
     }
     switch (kind) {
@@ -377,8 +383,8 @@ class FaultsTest : public ::testing::Test {
     o.serializer = registry_.find("json");
     o.seed = 7;
     o.key = producer::KeySpec::default_for(core::EventType::kLab);
-    o.clock = *producer::EventClock::simulated(*core::parse_iso8601("2026-01-01T00:00:00Z"), 1.0,
-                                               0);
+    o.clock =
+        *producer::EventClock::simulated(*core::parse_iso8601("2026-01-01T00:00:00Z"), 1.0, 0);
     o.count = count;
     return o;
   }
@@ -386,9 +392,8 @@ class FaultsTest : public ::testing::Test {
   // Low watermark offsets (all must be 0: the mock dropped nothing) and the records the topic
   // holds (sum of high - low).
   std::uint64_t records_in_topic() {
-    core::Result<std::unique_ptr<kafka::AdminClient>> admin =
-        kafka::AdminClient::create(kafka::Config(kafka::ClientRole::kConsumer),
-                                   broker_->bootstrap());
+    core::Result<std::unique_ptr<kafka::AdminClient>> admin = kafka::AdminClient::create(
+        kafka::Config(kafka::ClientRole::kConsumer), broker_->bootstrap());
     EXPECT_TRUE(admin.ok()) << admin.status().message();
     if (!admin.ok()) return 0;
     core::Result<std::vector<kafka::WatermarkOffsets>> w =
@@ -563,39 +568,42 @@ TEST_F(FaultsTest, MillionEventsUnderInjectedFaultsLoseNothingAcknowledged) {
   const ReadBack back = read_back(kEvents, in_topic, sink.acked_at());
   const consumer::SequenceReport& report = back.report;
   const double read_s = seconds_since(read_start);
-  std::printf("%llu events produced in %.1f s under %d faults (%s); the client lost %lld "
-              "connections; delivery latency p99 %.1f ms, max %.1f ms\n",
-              static_cast<unsigned long long>(stats.sent), produce_s, faults.total(),
-              faults.summary().c_str(), static_cast<long long>(effects.disconnects), stats.p99_ms,
-              stats.latency_max_ms);
-  std::printf("producer: %llu acknowledged (%llu without an offset), %llu failed; topic: %llu "
-              "records, read back and verified in %.1f s: %llu missing, %llu duplicated, %llu "
-              "reordered\n",
-              static_cast<unsigned long long>(stats.acked),
-              static_cast<unsigned long long>(sink.acked_without_offset()),
-              static_cast<unsigned long long>(stats.failed),
-              static_cast<unsigned long long>(in_topic), read_s,
-              static_cast<unsigned long long>(report.missing()),
-              static_cast<unsigned long long>(report.duplicates()),
-              static_cast<unsigned long long>(report.reordered()));
-  std::printf("mock artifacts (a real broker checks idempotent sequence numbers): %llu records "
-              "acknowledged without an offset never written, %llu written twice, %llu written "
-              "behind a later batch\n",
-              static_cast<unsigned long long>(back.inferred_missing),
-              static_cast<unsigned long long>(back.unacked_earlier_copies),
-              static_cast<unsigned long long>(report.reordered()));
+  std::printf(
+      "%llu events produced in %.1f s under %d faults (%s); the client lost %lld "
+      "connections; delivery latency p99 %.1f ms, max %.1f ms\n",
+      static_cast<unsigned long long>(stats.sent), produce_s, faults.total(),
+      faults.summary().c_str(), static_cast<long long>(effects.disconnects), stats.p99_ms,
+      stats.latency_max_ms);
+  std::printf(
+      "producer: %llu acknowledged (%llu without an offset), %llu failed; topic: %llu "
+      "records, read back and verified in %.1f s: %llu missing, %llu duplicated, %llu "
+      "reordered\n",
+      static_cast<unsigned long long>(stats.acked),
+      static_cast<unsigned long long>(sink.acked_without_offset()),
+      static_cast<unsigned long long>(stats.failed), static_cast<unsigned long long>(in_topic),
+      read_s, static_cast<unsigned long long>(report.missing()),
+      static_cast<unsigned long long>(report.duplicates()),
+      static_cast<unsigned long long>(report.reordered()));
+  std::printf(
+      "mock artifacts (a real broker checks idempotent sequence numbers): %llu records "
+      "acknowledged without an offset never written, %llu written twice, %llu written "
+      "behind a later batch\n",
+      static_cast<unsigned long long>(back.inferred_missing),
+      static_cast<unsigned long long>(back.unacked_earlier_copies),
+      static_cast<unsigned long long>(report.reordered()));
 
   // `tidemark verify -c 1000000` (the same code, consumer::TopicVerifier) finds what the
   // witness found.
   const Clock::time_point verify_start = Clock::now();
   const consumer::TopicVerification verified = verify_like_the_cli(kEvents);
-  std::printf("tidemark verify -c %llu: %llu records read in %.1f s, %llu missing, %llu "
-              "duplicated, %llu reordered\n",
-              static_cast<unsigned long long>(kEvents),
-              static_cast<unsigned long long>(verified.stats.records), seconds_since(verify_start),
-              static_cast<unsigned long long>(verified.report.missing()),
-              static_cast<unsigned long long>(verified.report.duplicates()),
-              static_cast<unsigned long long>(verified.report.reordered()));
+  std::printf(
+      "tidemark verify -c %llu: %llu records read in %.1f s, %llu missing, %llu "
+      "duplicated, %llu reordered\n",
+      static_cast<unsigned long long>(kEvents),
+      static_cast<unsigned long long>(verified.stats.records), seconds_since(verify_start),
+      static_cast<unsigned long long>(verified.report.missing()),
+      static_cast<unsigned long long>(verified.report.duplicates()),
+      static_cast<unsigned long long>(verified.report.reordered()));
   EXPECT_EQ(verified.stats.records, in_topic);
   EXPECT_EQ(verified.report.verified(), report.verified());
   EXPECT_EQ(verified.report.missing(), report.missing());
@@ -650,9 +658,8 @@ TEST_F(FaultsTest, BatchesRefusedByDesignFailExactlyTheRecordsMissingFromTheTopi
   std::atomic<bool> done{false};
   std::thread injector([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const std::array<BrokerError, 3> refused{BrokerError::kInvalidRecord,
-                                             BrokerError::kInvalidRecord,
-                                             BrokerError::kInvalidRecord};
+    const std::array<BrokerError, 3> refused{
+        BrokerError::kInvalidRecord, BrokerError::kInvalidRecord, BrokerError::kInvalidRecord};
     broker_->push_request_errors(KafkaApi::kProduce, refused);
     while (!done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   });
@@ -667,14 +674,13 @@ TEST_F(FaultsTest, BatchesRefusedByDesignFailExactlyTheRecordsMissingFromTheTopi
   const std::uint64_t in_topic = records_in_topic();
   const ReadBack back = read_back(kEvents, in_topic, sink.acked_at());
   const consumer::SequenceReport& report = back.report;
-  std::printf("%llu sent, %llu acknowledged, %llu failed by design; %llu in the topic, %llu "
-              "missing in %llu ranges\n",
-              static_cast<unsigned long long>(stats.sent),
-              static_cast<unsigned long long>(stats.acked),
-              static_cast<unsigned long long>(stats.failed),
-              static_cast<unsigned long long>(in_topic),
-              static_cast<unsigned long long>(report.missing()),
-              static_cast<unsigned long long>(report.instances.at(0).missing_range_count));
+  std::printf(
+      "%llu sent, %llu acknowledged, %llu failed by design; %llu in the topic, %llu "
+      "missing in %llu ranges\n",
+      static_cast<unsigned long long>(stats.sent), static_cast<unsigned long long>(stats.acked),
+      static_cast<unsigned long long>(stats.failed), static_cast<unsigned long long>(in_topic),
+      static_cast<unsigned long long>(report.missing()),
+      static_cast<unsigned long long>(report.instances.at(0).missing_range_count));
   EXPECT_EQ(stats.sent, kEvents);
   EXPECT_GT(stats.failed, 0u);
   EXPECT_EQ(stats.acked + stats.failed, stats.sent);

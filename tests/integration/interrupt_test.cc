@@ -1,9 +1,9 @@
 // Interruption: the built `tidemark produce` is stopped with SIGINT or SIGTERM at seeded random
 // moments (from the moment it is set up, when it prints its random seed, to well into the
-// stream), 24 times, against a broker in this test process. Each time: exit code 130, the summary printed, no delivery failed, and the
-// topic holds exactly the acknowledged records: every seq the run acknowledged, each once, and
-// nothing else (the SequenceVerifier finds no gap up to the largest seq, no duplicate, and as
-// many records as the printed count).
+// stream), 24 times, against a broker in this test process. Each time: exit code 130, the summary
+// printed, no delivery failed, and the topic holds exactly the acknowledged records: every seq the
+// run acknowledged, each once, and nothing else (the SequenceVerifier finds no gap up to the
+// largest seq, no duplicate, and as many records as the printed count).
 //
 // The runs vary what is produced (lab or web events, JSON or protobuf), how fast (unlimited,
 // 20,000/s, 100,000/s; lz4 at the higher rates so the mock's 5 MiB per partition holds a second
@@ -132,10 +132,20 @@ TEST(Interrupt, SignalsAtRandomMomentsLoseNothingAcknowledged) {
     const bool protobuf = between(0, 1) == 1;
     const int speed = between(0, 2);
     const bool sharded = between(0, 3) == 0;
-    run.args = {TIDEMARK_BINARY, "produce",      "-b",      broker->bootstrap(),
-                "-t",            topic,
-                "--event",       web ? "web" : "lab", "--format", protobuf ? "protobuf" : "json",
-                "--stats-json",  stats_path,     "-X",      "log_level=0"};
+    run.args = {TIDEMARK_BINARY,
+                "produce",
+                "-b",
+                broker->bootstrap(),
+                "-t",
+                topic,
+                "--event",
+                web ? "web" : "lab",
+                "--format",
+                protobuf ? "protobuf" : "json",
+                "--stats-json",
+                stats_path,
+                "-X",
+                "log_level=0"};
     if (speed == 0) run.args.insert(run.args.end(), {"-z", "lz4"});
     if (speed == 1) run.args.insert(run.args.end(), {"--rate", "20000"});
     if (speed == 2) run.args.insert(run.args.end(), {"--rate", "100000", "-z", "lz4"});
@@ -144,15 +154,17 @@ TEST(Interrupt, SignalsAtRandomMomentsLoseNothingAcknowledged) {
                (run.signal_number == SIGINT ? "SIGINT" : "SIGTERM") + " " +
                std::to_string(run.delay_ms) + " ms after set-up; " + (web ? "web" : "lab") + ", " +
                (protobuf ? "protobuf" : "json") + ", " +
-               (speed == 0 ? "unlimited lz4" : speed == 1 ? "20000/s" : "100000/s lz4") +
+               (speed == 0   ? "unlimited lz4"
+                : speed == 1 ? "20000/s"
+                             : "100000/s lz4") +
                (sharded ? ", instance 1/3" : "") + ")";
     SCOPED_TRACE(run.what);
 
     std::unique_ptr<Subprocess> p = Subprocess::start(run.args);
     ASSERT_NE(p, nullptr);
     const Clock::time_point ready_deadline = Clock::now() + 15s;
-    while (p->err().find("tidemark: seed ") == std::string::npos &&
-           Clock::now() < ready_deadline && !p->wait(0ms)) {
+    while (p->err().find("tidemark: seed ") == std::string::npos && Clock::now() < ready_deadline &&
+           !p->wait(0ms)) {
       std::this_thread::sleep_for(1ms);
     }
     ASSERT_NE(p->err().find("tidemark: seed "), std::string::npos) << p->err();
@@ -186,10 +198,9 @@ TEST(Interrupt, SignalsAtRandomMomentsLoseNothingAcknowledged) {
     const std::size_t read = testing::read_back_each(
         broker->bootstrap(), topic, kPartitions, static_cast<std::size_t>(acked),
         [&](const rd_kafka_message_t& m) {
-          verifier.add_record(testing::header_of(m, "tidemark-seq"),
-                              testing::header_of(m, "tidemark-instance"),
-                              testing::header_of(m, "tidemark-delay-ms").has_value(), m.partition,
-                              m.offset);
+          verifier.add_record(
+              testing::header_of(m, "tidemark-seq"), testing::header_of(m, "tidemark-instance"),
+              testing::header_of(m, "tidemark-delay-ms").has_value(), m.partition, m.offset);
         });
     EXPECT_EQ(static_cast<std::int64_t>(read), acked);
     const consumer::SequenceReport report = verifier.report();
@@ -205,14 +216,16 @@ TEST(Interrupt, SignalsAtRandomMomentsLoseNothingAcknowledged) {
     EXPECT_EQ(static_cast<std::int64_t>(r.expected), acked);
     EXPECT_EQ(r.reordered, 0u);
   }
-  std::printf("%d interrupted runs (%d SIGINT, %d SIGTERM) in %.1f s: %lld records acknowledged "
-              "in all (%lld to %lld per run), every one in its topic once, nothing else there\n",
-              kRuns, static_cast<int>(std::count(signals.begin(), signals.end(), SIGINT)),
-              static_cast<int>(std::count(signals.begin(), signals.end(), SIGTERM)),
-              std::chrono::duration<double>(Clock::now() - all_start).count(),
-              static_cast<long long>(total_acked), static_cast<long long>(min_acked),
-              static_cast<long long>(max_acked));
-  for (int i = 0; i < kRuns; ++i) std::remove((dir + "/stats-" + std::to_string(i) + ".json").c_str());
+  std::printf(
+      "%d interrupted runs (%d SIGINT, %d SIGTERM) in %.1f s: %lld records acknowledged "
+      "in all (%lld to %lld per run), every one in its topic once, nothing else there\n",
+      kRuns, static_cast<int>(std::count(signals.begin(), signals.end(), SIGINT)),
+      static_cast<int>(std::count(signals.begin(), signals.end(), SIGTERM)),
+      std::chrono::duration<double>(Clock::now() - all_start).count(),
+      static_cast<long long>(total_acked), static_cast<long long>(min_acked),
+      static_cast<long long>(max_acked));
+  for (int i = 0; i < kRuns; ++i)
+    std::remove((dir + "/stats-" + std::to_string(i) + ".json").c_str());
   ::rmdir(dir.c_str());
 }
 

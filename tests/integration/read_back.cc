@@ -35,19 +35,17 @@ std::optional<std::string_view> header_of(const rd_kafka_message_t& message, con
   return std::string_view(static_cast<const char*>(value), size);
 }
 
-std::size_t read_back_each(const std::string& bootstrap, const std::string& topic,
-                           int partitions, std::size_t expected,
+std::size_t read_back_each(const std::string& bootstrap, const std::string& topic, int partitions,
+                           std::size_t expected,
                            const std::function<void(const rd_kafka_message_t&)>& each,
                            int timeout_s) {
   std::size_t read = 0;
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
-  const std::vector<std::pair<std::string, std::string>> props = {{"bootstrap.servers", bootstrap},
-                       {"group.id", "tidemark-integration-read-back"},
-                       {"enable.auto.commit", "false"},
-                       {"isolation.level", "read_uncommitted"},
-                       {"fetch.wait.max.ms", "50"},
-                       {"log_level", "3"}};
+  const std::vector<std::pair<std::string, std::string>> props = {
+      {"bootstrap.servers", bootstrap}, {"group.id", "tidemark-integration-read-back"},
+      {"enable.auto.commit", "false"},  {"isolation.level", "read_uncommitted"},
+      {"fetch.wait.max.ms", "50"},      {"log_level", "3"}};
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
       ADD_FAILURE() << k << ": " << errstr;
@@ -109,8 +107,8 @@ std::vector<ReadRecord> read_back(const std::string& bootstrap, const std::strin
       const char* name = nullptr;
       const void* value = nullptr;
       size_t size = 0;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                         RD_KAFKA_RESP_ERR_NO_ERROR;
+      for (size_t i = 0;
+           rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
            ++i) {
         r.headers.emplace_back(name, std::string(static_cast<const char*>(value), size));
       }

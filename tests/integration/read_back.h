@@ -37,8 +37,8 @@ std::vector<ReadRecord> read_back(const std::string& bootstrap, const std::strin
 // The same without keeping the records (for millions of them): calls `each` with every
 // record as librdkafka delivers it, in each partition's order, until `expected` records were
 // read or `timeout_s` seconds passed without a new record. Returns how many were read.
-std::size_t read_back_each(const std::string& bootstrap, const std::string& topic,
-                           int partitions, std::size_t expected,
+std::size_t read_back_each(const std::string& bootstrap, const std::string& topic, int partitions,
+                           std::size_t expected,
                            const std::function<void(const rd_kafka_message_t&)>& each,
                            int timeout_s = 15);
 

@@ -159,8 +159,7 @@ TEST_F(VerifyCli, AGapIsReportedAsARangeAndForeignAndMalformedRecordsAreCounted)
   EXPECT_NE(t.out.find("10 seq(s) missing in 1 range(s); first: 50..59 (10)"), std::string::npos)
       << t.out;
   EXPECT_NE(t.out.find("1 record(s) without a tidemark-seq header"), std::string::npos) << t.out;
-  EXPECT_NE(t.out.find("malformed at partition 0 offset 91: tidemark-seq '12x'"),
-            std::string::npos)
+  EXPECT_NE(t.out.find("malformed at partition 0 offset 91: tidemark-seq '12x'"), std::string::npos)
       << t.out;
 }
 
@@ -177,7 +176,8 @@ TEST_F(VerifyCli, ASecondRunIntoTheSameTopicIsDuplicatesWithTheirPositions) {
   EXPECT_EQ(j["instances"][0]["first_duplicates"][0]["seq"], 0);
   EXPECT_EQ(j["instances"][0]["first_duplicates"][0]["partition"], 0);
   EXPECT_EQ(j["instances"][0]["first_duplicates"][0]["offset"], 300);
-  RunResult t = testing::run_tidemark("verify " + b() + "-t twice --max-offenders 2 --output table");
+  RunResult t =
+      testing::run_tidemark("verify " + b() + "-t twice --max-offenders 2 --output table");
   EXPECT_NE(t.out.find("seq 1 again at partition 0 offset 301"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("... 298 more duplicate(s)"), std::string::npos) << t.out;
 }
@@ -205,8 +205,9 @@ TEST_F(VerifyCli, ShardedRunsAreCheckedPerInstanceAndALostInstanceNeedsTheCount)
 
 TEST_F(VerifyCli, DisorderIsReorderingExplainedAndNotAFailure) {
   topic("disorder", 1);
-  produce("-t disorder -c 2000 --seed 5 --clock simulated --start 2026-01-01T00:00:00Z --rate "
-          "1000000 --out-of-order 200ms");
+  produce(
+      "-t disorder -c 2000 --seed 5 --clock simulated --start 2026-01-01T00:00:00Z --rate "
+      "1000000 --out-of-order 200ms");
   std::string err;
   auto [code, j] = verify_json("-t disorder -c 2000", &err);
   EXPECT_EQ(code, 0) << err;

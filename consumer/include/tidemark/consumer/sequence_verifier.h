@@ -105,15 +105,15 @@ struct InstanceReport {
   bool bounded_by_count = false;  // checked_through is count-1 (else the largest seq read)
   std::uint64_t checked_through = 0;
   std::uint64_t expected = 0;
-  std::uint64_t missing = 0;                // seqs in the checked range never read
-  std::uint64_t missing_range_count = 0;    // maximal runs of consecutive missing seqs
-  std::vector<SeqRange> missing_ranges;     // the first ones, ascending
-  std::uint64_t duplicates = 0;             // records whose seq was read before
+  std::uint64_t missing = 0;                  // seqs in the checked range never read
+  std::uint64_t missing_range_count = 0;      // maximal runs of consecutive missing seqs
+  std::vector<SeqRange> missing_ranges;       // the first ones, ascending
+  std::uint64_t duplicates = 0;               // records whose seq was read before
   std::vector<SeqPosition> first_duplicates;  // where the repeats were read
-  std::uint64_t beyond_count = 0;           // seqs >= count
+  std::uint64_t beyond_count = 0;             // seqs >= count
   std::vector<SeqPosition> first_beyond_count;
   std::uint64_t reordered = 0;
-  std::uint64_t reordered_explained = 0;    // of those, explained by the producer's disorder
+  std::uint64_t reordered_explained = 0;  // of those, explained by the producer's disorder
   std::vector<Reordering> first_reorderings;
 
   // Nothing missing, duplicated or beyond the count.

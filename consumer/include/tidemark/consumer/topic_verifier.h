@@ -22,7 +22,7 @@ namespace tidemark::consumer {
 
 struct TopicVerifierOptions {
   std::string topic;
-  std::string group;  // for group-offsets starts or stops; empty: none
+  std::string group;    // for group-offsets starts or stops; empty: none
   StartupSpec startup;  // default earliest-offset
   BoundedSpec bounded = latest_offset_bound();
   SequenceVerifierOptions sequence;
@@ -36,8 +36,8 @@ struct TopicVerifierOptions {
 };
 
 struct TopicVerification {
-  ConsumeStats stats;      // records read, per-partition progress, how the read ended
-  SequenceReport report;   // what the records' seqs say
+  ConsumeStats stats;     // records read, per-partition progress, how the read ended
+  SequenceReport report;  // what the records' seqs say
 };
 
 class TopicVerifier {
@@ -57,8 +57,7 @@ class TopicVerifier {
   // Reads the planned ranges to their stops and fills `out` (also when interrupted by `stop`
   // or interrupt(): the report then covers what was read, and out.stats.end says so).
   // Errors: EventConsumer::run's (a partition that cannot be read, a fatal consumer error).
-  core::Status run(const ConsumePlan& plan, const std::atomic<bool>* stop,
-                   TopicVerification& out);
+  core::Status run(const ConsumePlan& plan, const std::atomic<bool>* stop, TopicVerification& out);
 
   // Makes run() end soon; async-signal-safe.
   void interrupt() noexcept;

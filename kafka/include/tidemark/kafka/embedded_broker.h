@@ -173,8 +173,7 @@ class EmbeddedBroker {
   // old leader get NOT_LEADER_FOR_PARTITION and refresh their metadata. The topic is looked up
   // first through the cluster's metadata (so at least one broker must be up; waits up to 10 s):
   // kNotFound for a topic or partition that does not exist (nothing is created).
-  core::Status move_partition_leader(std::string_view topic, std::int32_t partition,
-                                     int broker_id);
+  core::Status move_partition_leader(std::string_view topic, std::int32_t partition, int broker_id);
 
  private:
   core::Status check_broker(int broker_id) const;
