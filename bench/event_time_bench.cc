@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "tidemark/consumer/event_time_output.h"
 #include "tidemark/consumer/event_time_pipeline.h"
+#include "tidemark/serializers/serializer_registry.h"
 
 namespace tidemark::bench {
 namespace {
@@ -86,6 +88,66 @@ BENCHMARK_CAPTURE(run, watermarks_per_record, true, false, false);
 BENCHMARK_CAPTURE(run, watermarks_windows_periodic, false, true, false);
 BENCHMARK_CAPTURE(run, watermarks_windows_by_key_periodic, false, true, true);
 BENCHMARK_CAPTURE(run, watermarks_windows_by_key_per_record, true, true, true);
+
+// What `tidemark consume --output none` adds per record with event-time flags: the whole
+// EventTimeSink::write (event time from the decoded lab event, the wall processing clock, the
+// pipeline, the group key) against the NullSink the plain consume uses, on decoded records.
+void sink(benchmark::State& state, bool event_time, bool windows, bool keyed, bool per_record) {
+  static const serializers::SerializerRegistry registry = serializers::make_builtin_registry();
+  const std::vector<Input>& in = inputs();
+  std::unique_ptr<consumer::RecordSink> out;
+  if (event_time) {
+    consumer::EventTimeOutputOptions o;
+    o.event_time.watermark.delay_ms = 5000;
+    o.event_time.watermark.per_record = per_record;
+    if (windows) o.event_time.window = consumer::WindowOptions{};
+    if (keyed) o.group_by = *consumer::EventField::any("test_data");
+    auto made = consumer::EventTimeSink::create(
+        o, registry.find("json"), consumer::RecordStyle::kNone, std::nullopt, nullptr, nullptr);
+    if (!made.ok()) {
+      state.SkipWithError(made.status().message().c_str());
+      return;
+    }
+    out = std::move(*made);
+  } else {
+    out = std::make_unique<consumer::NullSink>();
+  }
+  const std::vector<std::int32_t> partitions = {0, 1, 2, 3};
+  out->on_assigned(partitions);
+  // As in the consumer: one message and one event, rewritten for every record (the decoder
+  // decodes into the same Event each time).
+  kafka::ConsumedMessage message;
+  message.topic = "lab";
+  message.timestamp_type = kafka::TimestampType::kCreateTime;
+  core::Event event = core::LabEvent{};
+  consumer::DecodedRecord r;
+  r.message = &message;
+  r.event = &event;
+  r.value_kind = consumer::ValueKind::kEvent;
+  r.event_type = core::EventType::kLab;
+  std::size_t i = 0;
+  std::int64_t base = 0;  // later event times on every pass, so the watermark keeps moving
+  for (auto _ : state) {
+    const Input& x = in[i];
+    message.partition = x.partition;
+    message.offset = static_cast<std::int64_t>(i);
+    message.timestamp_ms = x.event_time + base;
+    std::get<core::LabEvent>(event) =
+        core::LabEvent{static_cast<std::int32_t>(i % 100), x.event_time + base};
+    benchmark::DoNotOptimize(out->write(r));
+    if (++i == in.size()) {
+      i = 0;
+      base += 10000000;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK_CAPTURE(sink, consume_none_plain, false, false, false, false);
+BENCHMARK_CAPTURE(sink, consume_none_watermarks, true, false, false, false);
+BENCHMARK_CAPTURE(sink, consume_none_watermarks_windows, true, true, false, false);
+BENCHMARK_CAPTURE(sink, consume_none_watermarks_windows_by_key, true, true, true, false);
+BENCHMARK_CAPTURE(sink, consume_none_per_record_windows, true, true, false, true);
 
 }  // namespace
 }  // namespace tidemark::bench

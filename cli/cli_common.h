@@ -33,6 +33,7 @@ struct Context {
 using CommandInstaller = void (*)(CLI::App& app, Context& ctx);
 
 // Subcommands (one file each).
+void install_demo_command(CLI::App& app, Context& ctx);     // demo_command.cc
 void install_formats_command(CLI::App& app, Context& ctx);
 void install_broker_command(CLI::App& app, Context& ctx);  // broker_command.cc
 void install_produce_command(CLI::App& app, Context& ctx);  // produce_command.cc

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,8 +19,11 @@
 
 #include "bounded_flags.h"
 #include "cli_common.h"
+#include "consume_support.h"
 #include "startup_flags.h"
+#include "tidemark/consumer/arrival_order.h"
 #include "tidemark/consumer/event_consumer.h"
+#include "tidemark/consumer/event_time_output.h"
 #include "tidemark/consumer/offset_spec.h"
 #include "tidemark/consumer/record_output.h"
 #include "tidemark/core/time.h"
@@ -52,11 +57,6 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// Partitions listed one per line on stderr at start; above this, a summary.
-constexpr std::size_t kMaxListedPartitions = 16;
-// Decode errors shown on stderr when the output does not carry value_error (-f, none).
-constexpr std::uint64_t kMaxShownDecodeErrors = 5;
-
 struct ConsumeFlags {
   std::string topic;
   StartupFlags start;  // -g, --startup-*, --auto-offset-reset, -o (startup_flags.h)
@@ -75,23 +75,8 @@ struct ConsumeFlags {
   std::string properties_file;
   std::string bootstrap;
   std::string partitions;
+  EventTimeFlags event_time;
 };
-
-std::string text_or_dash(const std::optional<std::int64_t>& v) {
-  return v ? std::to_string(*v) : "-";
-}
-
-std::string format_bytes(std::uint64_t bytes) {
-  char buf[32];
-  if (bytes < 1024) {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  } else if (bytes < 1024 * 1024) {
-    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  }
-  return buf;
-}
 
 // ---- flags to specs ----
 
@@ -125,120 +110,6 @@ core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64
   if (!bounded.ok()) return bounded.status();
   s.bounded = std::move(*bounded);
   return s;
-}
-
-// ---- the plan, as a table ----
-
-std::vector<std::vector<std::string>> plan_rows(const consumer::ConsumePlan& plan) {
-  std::vector<std::vector<std::string>> rows;
-  for (const consumer::PartitionPlan& p : plan.partitions) {
-    rows.push_back({std::to_string(p.facts.partition), std::to_string(p.facts.low),
-                    std::to_string(p.facts.high),
-                    plan.group.empty() ? "-" : text_or_dash(p.facts.committed),
-                    std::to_string(p.range.start), text_or_dash(p.range.stop), p.range.start_rule,
-                    p.range.stop_rule});
-  }
-  return rows;
-}
-
-const std::vector<std::string> kPlanHeader{"PARTITION", "LOW",  "HIGH",       "COMMITTED",
-                                           "START",     "STOP", "START RULE", "STOP RULE"};
-const std::vector<bool> kPlanAlign{true, true, true, true, true, true, false, false};
-
-std::string plan_heading(const consumer::ConsumePlan& plan, const Specs& specs,
-                         const std::string& bootstrap) {
-  std::string h = "topic '" + plan.topic + "' on " + bootstrap;
-  if (!plan.group.empty()) h += ", group '" + plan.group + "'";
-  h += "\nstartup: " + consumer::describe(specs.startup);
-  if (!specs.startup.origin.empty()) h += "  [" + specs.startup.origin + "]";
-  h += "\nbounded: " + consumer::describe(specs.bounded);
-  if (!specs.bounded.origin.empty()) h += "  [" + specs.bounded.origin + "]";
-  if (!specs.alias_equivalent.empty()) h += "\n-o means: " + specs.alias_equivalent;
-  h += "\nauto.offset.reset: ";
-  h += kafka::auto_offset_reset_name(plan.auto_offset_reset);
-  h += " (forced per startup mode, as Flink does)";
-  return h;
-}
-
-void print_plan_summary(std::ostream& out, const consumer::ConsumePlan& plan) {
-  std::uint64_t to_read = 0;
-  std::size_t empty = 0;
-  std::size_t unbounded = 0;
-  for (const consumer::PartitionPlan& p : plan.partitions) {
-    if (!p.range.stop) {
-      ++unbounded;
-      if (p.facts.high > p.range.start)
-        to_read += static_cast<std::uint64_t>(p.facts.high - p.range.start);
-    } else if (p.range.empty()) {
-      ++empty;
-    } else {
-      to_read += static_cast<std::uint64_t>(*p.range.stop - p.range.start);
-    }
-  }
-  out << plan.partitions.size() << " partitions: " << empty << " empty, " << unbounded
-      << " unbounded, " << to_read << " offsets to read up to the stops (or the current end); "
-      << "--explain lists every partition\n";
-}
-
-// ---- sinks that report decode errors on stderr when the output cannot show them ----
-
-class DecodeErrorReporter : public consumer::RecordSink {
- public:
-  explicit DecodeErrorReporter(consumer::RecordSink& inner) : inner_(inner) {}
-  core::Status write(const consumer::DecodedRecord& r) override {
-    if (r.value_kind == consumer::ValueKind::kDecodeError) {
-      if (shown_ < kMaxShownDecodeErrors) {
-        std::cerr << "tidemark: warning: '" << r.message->topic << "'[" << r.message->partition
-                  << "] offset " << r.message->offset << " does not decode: " << r.error << "\n";
-      } else if (shown_ == kMaxShownDecodeErrors) {
-        std::cerr << "tidemark: warning: further decode errors are only counted\n";
-      }
-      ++shown_;
-    }
-    return inner_.write(r);
-  }
-  core::Status flush() override { return inner_.flush(); }
-  void on_assigned(std::span<const std::int32_t> p) override { inner_.on_assigned(p); }
-  void on_finished(std::int32_t p) override { inner_.on_finished(p); }
-  core::Status on_tick() override { return inner_.on_tick(); }
-
- private:
-  consumer::RecordSink& inner_;
-  std::uint64_t shown_ = 0;
-};
-
-void print_summary(const consumer::ConsumeStats& stats, const consumer::ConsumePlan* plan,
-                   const std::string& group, bool committing) {
-  const double rate =
-      stats.elapsed_s > 0 ? static_cast<double>(stats.records) / stats.elapsed_s : 0;
-  const double mb = stats.elapsed_s > 0
-                        ? static_cast<double>(stats.bytes) / (1024.0 * 1024.0) / stats.elapsed_s
-                        : 0;
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "%llu records (%s) in %.2f s: %.0f records/s, %.2f MiB/s; %llu decode errors",
-                static_cast<unsigned long long>(stats.records), format_bytes(stats.bytes).c_str(),
-                stats.elapsed_s, rate, mb, static_cast<unsigned long long>(stats.decode_errors));
-  std::cerr << line << "\n";
-  std::size_t listed = 0;
-  for (const consumer::PartitionProgress& p : stats.partitions) {
-    if (++listed > kMaxListedPartitions) {
-      std::cerr << "  ... " << (stats.partitions.size() - kMaxListedPartitions)
-                << " more partitions\n";
-      break;
-    }
-    std::cerr << "  partition " << p.partition << ": position " << p.position;
-    if (p.stop) std::cerr << " of stop " << *p.stop;
-    std::cerr << (p.finished ? " (finished)" : (p.stop ? " (not finished)" : "")) << ", "
-              << p.records << " records";
-    if (p.committed) std::cerr << ", committed " << *p.committed;
-    std::cerr << "\n";
-  }
-  (void)plan;
-  if (committing) {
-    std::cerr << "commits to group '" << group << "': " << stats.commits << " ok, "
-              << stats.commit_failures << " failed\n";
-  }
 }
 
 int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
@@ -299,6 +170,50 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
     core::Result<consumer::KcatFormat> kf = consumer::KcatFormat::parse(f.kcat_format);
     if (!kf.ok()) return report_error(kf.status());
     kcat_format = std::move(*kf);
+  }
+
+  // ---- event time ----
+  core::Result<std::optional<consumer::EventTimeOutputOptions>> event_time_flags =
+      build_event_time_options(f.event_time, cmd);
+  if (!event_time_flags.ok()) return report_error(event_time_flags.status());
+  std::optional<consumer::EventTimeOutputOptions> event_time = std::move(*event_time_flags);
+  if (event_time && event_time->clock == consumer::ProcessingClock::kRecordTimestamp) {
+    if (f.subscribe) {
+      return report_error(core::invalid_argument(
+          "--processing-time record-timestamp replays a bounded range in timestamp order; a "
+          "group's partitions come and go: drop --subscribe"));
+    }
+    if (specs->bounded.mode == BoundedMode::kUnbounded) {
+      return report_error(core::invalid_argument(
+          "--processing-time record-timestamp merges the partitions in timestamp order, which "
+          "needs an end: add a bounded mode (-e, --bounded-mode latest-offset, ...)"));
+    }
+  }
+  // The window results' file is created now, so a path that cannot be written is a usage error.
+  std::FILE* window_file = nullptr;
+  std::string window_destination = "stdout";
+  struct CloseFile {
+    std::FILE*& file;
+    ~CloseFile() {
+      if (file != nullptr) std::fclose(file);
+    }
+  } close_window_file{window_file};
+  if (event_time && event_time->event_time.window && given("--window-output") &&
+      f.event_time.window_output != "-") {
+    window_file = std::fopen(f.event_time.window_output.c_str(), "w");
+    if (window_file == nullptr) {
+      return report_error(bad_flag("--window-output", f.event_time.window_output,
+                                   "cannot be created: " + std::string(std::strerror(errno))));
+    }
+    window_destination = f.event_time.window_output;
+  }
+  if (event_time && !event_time->trace_path.empty()) {
+    std::FILE* trace = std::fopen(event_time->trace_path.c_str(), "w");
+    if (trace == nullptr) {
+      return report_error(bad_flag("--watermark-trace", event_time->trace_path,
+                                   "cannot be created: " + std::string(std::strerror(errno))));
+    }
+    std::fclose(trace);
   }
 
   // ---- group, commit, subscribe ----
@@ -412,17 +327,19 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
                   << "' has " << facts.size() << " partitions (Flink ignores it too)\n";
       }
     }
-    const std::string heading = plan_heading(*plan, *specs, shown_bootstrap);
+    std::string heading = plan_heading(*plan, specs->startup, specs->bounded,
+                                       specs->alias_equivalent, shown_bootstrap);
+    if (event_time) heading += "\n" + event_time_heading(*event_time, window_destination);
     if (f.explain) {
       std::cout << heading << "\n";
-      print_table(std::cout, kPlanHeader, plan_rows(*plan), kPlanAlign);
+      print_plan_table(std::cout, *plan);
       return kExitOk;
     }
     std::cerr << heading << "\n";
     if (plan->partitions.size() > kMaxListedPartitions) {
       print_plan_summary(std::cerr, *plan);
     } else {
-      print_table(std::cerr, kPlanHeader, plan_rows(*plan), kPlanAlign);
+      print_plan_table(std::cerr, *plan);
     }
   } else {
     std::cerr << "topic '" << f.topic << "' on " << shown_bootstrap << ": joining group '" << group
@@ -436,24 +353,90 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
   static char stdout_buffer[1 << 16];
   std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   const serializers::Serializer* json = ctx.registry.find("json");
+  const bool text_output = kcat_format.has_value();
   std::unique_ptr<consumer::RecordSink> output;
-  if (kcat_format) {
+  consumer::EventTimeSink* event_time_sink = nullptr;
+  std::unique_ptr<consumer::RecordSink> arrival;
+  std::unique_ptr<LiveViewPrinter> live;
+  if (event_time) {
+    const consumer::RecordStyle style = kcat_format          ? consumer::RecordStyle::kKcat
+                                        : f.output == "none" ? consumer::RecordStyle::kNone
+                                                             : consumer::RecordStyle::kJson;
+    core::Result<std::unique_ptr<consumer::EventTimeSink>> ets =
+        consumer::EventTimeSink::create(*event_time, json, style, std::move(kcat_format),
+                                        style == consumer::RecordStyle::kNone ? nullptr : stdout,
+                                        window_file != nullptr ? window_file : stdout);
+    if (!ets.ok()) return report_error(ets.status());
+    event_time_sink = ets->get();
+    output = std::move(*ets);
+    // The live view: on a terminal only, and not where records are being printed.
+    if (!f.event_time.no_live_view && is_terminal(stderr) &&
+        (f.output == "none" || !is_terminal(stdout))) {
+      live = std::make_unique<LiveViewPrinter>(stderr);
+      auto last_draw = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+      kafka::Consumer& kc = event_consumer.kafka_consumer();
+      const consumer::ConsumePlan* shown_plan = plan ? &*plan : nullptr;
+      event_time_sink->set_tick_callback([&, last_draw, shown_plan]() mutable {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_draw < std::chrono::milliseconds(250)) return;
+        last_draw = now;
+        consumer::LiveView view = event_time_sink->live_view();
+        for (consumer::LiveRow& row : view.rows) {
+          row.high_watermark_offset = kc.cached_high_watermark(row.partition);
+          if (!row.high_watermark_offset && shown_plan != nullptr) {
+            for (const consumer::PartitionPlan& pp : shown_plan->partitions) {
+              if (pp.facts.partition == row.partition) row.high_watermark_offset = pp.facts.high;
+            }
+          }
+          if (!row.position && shown_plan != nullptr) {
+            for (const consumer::PartitionPlan& pp : shown_plan->partitions) {
+              if (pp.facts.partition == row.partition) row.position = pp.range.start;
+            }
+          }
+        }
+        live->draw(consumer::render_live_view(view));
+      });
+    }
+  } else if (kcat_format) {
     output = std::make_unique<consumer::FormatSink>(stdout, std::move(*kcat_format), json);
   } else if (f.output == "none") {
     output = std::make_unique<consumer::NullSink>();
   } else {
     output = std::make_unique<consumer::JsonLinesSink>(stdout, json);
   }
-  std::unique_ptr<consumer::RecordSink> reporter;
   consumer::RecordSink* sink = output.get();
-  if (kcat_format || f.output == "none") {
-    reporter = std::make_unique<DecodeErrorReporter>(*output);
+  if (event_time && event_time->clock == consumer::ProcessingClock::kRecordTimestamp) {
+    arrival = std::make_unique<consumer::ArrivalOrderSink>(*sink);
+    sink = arrival.get();
+  }
+  std::unique_ptr<consumer::RecordSink> reporter;
+  if (text_output || f.output == "none") {
+    reporter = std::make_unique<DecodeErrorReporter>(*sink);
     sink = reporter.get();
   }
 
   consumer::ConsumeStats stats;
-  const core::Status st = event_consumer.run(plan ? &*plan : nullptr, *sink, &g_stop, stats);
-  print_summary(stats, plan ? &*plan : nullptr, group, f.commit);
+  core::Status st = event_consumer.run(plan ? &*plan : nullptr, *sink, &g_stop, stats);
+  if (live) live->clear();
+  bool input_ended = false;
+  if (event_time_sink != nullptr) {
+    // Flink emits the final MAX watermark only when a bounded input ends, not on cancel.
+    if (st.ok() && stats.end == consumer::ConsumeEnd::kBoundedEnd) {
+      input_ended = true;
+      if (core::Status e = event_time_sink->end_of_input(); !e.ok()) st = e;
+    }
+    if (core::Status fl = event_time_sink->flush(); !fl.ok() && st.ok()) st = fl;
+    if (core::Status tr = event_time_sink->close_trace(); !tr.ok() && st.ok()) st = tr;
+  }
+  print_summary(std::cerr, stats, group, f.commit);
+  if (event_time_sink != nullptr) {
+    print_event_time_summary(std::cerr, event_time_sink->counts(),
+                             event_time->event_time.window.has_value(), input_ended);
+  }
+  if (window_file != nullptr && std::fclose(window_file) != 0 && st.ok()) {
+    st = core::Status(core::StatusCode::kIo, "writing " + window_destination + " failed");
+  }
+  window_file = nullptr;
   if (!st.ok()) return report_error(st);
   switch (stats.end) {
     case consumer::ConsumeEnd::kInterrupted:
@@ -529,6 +512,7 @@ void install_consume_command(CLI::App& app, Context& ctx) {
                   "broker (empty, for trying the flags)");
   cmd->add_option("--partitions", flags->partitions,
                   "With -b embedded: partitions of the topic (default 4)");
+  add_event_time_options(*cmd, flags->event_time);
   cmd->footer(
       "Output: one JSON object per record: topic, partition, offset, timestamp, "
       "timestamp_type, key, headers [{key, value}], value (the decoded event, or the raw text "
@@ -545,6 +529,13 @@ void install_consume_command(CLI::App& app, Context& ctx) {
       "--auto-offset-reset earliest --commit\n"
       "  tidemark consume -t test-topic -o s@1700000000000 --explain\n"
       "  tidemark consume -t test-topic --format json --event lab -f '%o %s\\n' -e\n"
+      "  tidemark consume -t test-topic -e --watermark-delay 5s --window tumble:1m --output none\n"
+      "  tidemark consume -t test-topic --watermark-delay 5s --idle-timeout 10s "
+      "--watermark-trace t.csv --output none\n"
+      "With event-time flags each record also gets event_time, watermark (the combined "
+      "event-time watermark after it) and late; -f lines of late records start with LATE; "
+      "window results are {\"type\":\"window\",...} lines; a terminal shows a live table "
+      "(docs/watermarks.md).\n"
       "Exit codes: 0 done, 1 runtime failure (also a decode error with --on-decode-error fail), "
       "2 bad flags, 3 incomplete (-c N not reached before the bounded end), 130 Ctrl-C "
       "(after committing with --commit and printing the summary).");

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
 
   // One line per subcommand, in the order `tidemark --help` lists them.
   for (CommandInstaller install : {
+           install_demo_command,
            install_produce_command,
            install_consume_command,
            install_offsets_command,

@@ -148,8 +148,10 @@ core::Result<ProduceSetup> prepare_produce(const Context& ctx, const ProduceFlag
     o.record_timestamp = producer::RecordTimestamp::kEventTime;
   } else if (f.record_timestamp == "wall") {
     o.record_timestamp = producer::RecordTimestamp::kWall;
+  } else if (f.record_timestamp == "send") {
+    o.record_timestamp = producer::RecordTimestamp::kSend;
   } else {
-    return bad_flag("--record-timestamp", f.record_timestamp, "use event or wall");
+    return bad_flag("--record-timestamp", f.record_timestamp, "use event, wall or send");
   }
   if (given("--count")) {
     core::Result<std::uint64_t> c = parse_u64_flag(count_flag_name(which), f.count);
@@ -464,7 +466,11 @@ void add_produce_options(CLI::App& cmd_ref, ProduceFlags& f, ProduceCommand whic
   cmd->add_option("--speed", flags->speed,
                   "Simulated clock speed: event time runs X times the pacing schedule");
   cmd->add_option("--record-timestamp", flags->record_timestamp,
-                  "Kafka CreateTime: event (the event time, default) or wall");
+                  "Kafka CreateTime: event (the event time, default), wall (the wall clock "
+                  "at send) or send (the producer's clock at send: with --clock simulated the "
+                  "simulated time of the newest generated event, so held-back events arrive "
+                  "with later timestamps; replay that timeline with tidemark consume "
+                  "--processing-time record-timestamp)");
   if (perf) {
     cmd->add_option(
         "--rate,--throughput", flags->rate,

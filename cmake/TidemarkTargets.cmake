@@ -2,6 +2,11 @@
 # tidemark::<folder>, public headers under <folder>/include/tidemark/<folder>/.
 
 set(TIDEMARK_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wimplicit-fallthrough)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # clang (the fuzz build) counts librdkafka's RD_KAFKA_V_* macros, which are GNU statement
+  # expressions, against -Wpedantic; GCC does not.
+  list(APPEND TIDEMARK_WARNINGS -Wno-gnu-statement-expression)
+endif()
 
 # tidemark_library(<folder> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
 function(tidemark_library folder)
@@ -22,6 +27,16 @@ function(tidemark_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${TIDEMARK_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  tidemark_tsan_support(${name})
   include(GoogleTest)
   gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# tidemark_tsan_support(<executable>): in a ThreadSanitizer build, links tests/tsan/c11_threads.cc
+# into the executable so that librdkafka's C11 threads and locks go through the pthread functions
+# TSan intercepts (that file says why). Every executable that can load librdkafka needs it.
+function(tidemark_tsan_support target)
+  if(TIDEMARK_SANITIZERS MATCHES "thread")
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/tsan/c11_threads.cc)
+  endif()
 endfunction()

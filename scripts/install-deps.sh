@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages tidemark needs to build, test and benchmark.
+# Installs the Debian 12 packages tidemark needs to build, test, benchmark and fuzz.
 # Idempotent: when everything is already installed it prints nothing and exits 0.
 # Run as root (CI and the project machines are root) or with sudo available.
 set -euo pipefail
@@ -16,6 +16,7 @@ packages=(
   # (kafka-python) against `tidemark broker`; kcat and confluent-kafka for manual checks;
   # bench/compare/ measures tidemark against all three.
   kcat python3-kafka python3-confluent-kafka
+  clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, sanitizer runtimes, llvm-symbolizer
 )
 
 missing=()

@@ -32,6 +32,7 @@ void EventTimePipeline::trace_windows(const std::vector<WindowResult>& fired, st
 }
 
 void EventTimePipeline::drain(std::vector<WindowResult>& fired) {
+  if (tracker_.events().empty()) return;  // the common case: nothing changed
   // Events are few (one per watermark change or idle switch), so a plain loop suffices.
   for (const TrackerEvent& e : tracker_.events()) {
     switch (e.kind) {

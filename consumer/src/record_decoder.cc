@@ -61,9 +61,10 @@ void RecordDecoder::decode(const kafka::ConsumedMessage& message, DecodedRecord&
   }
   out.serializer = serializer;
   out.event_type = *type;
-  core::Result<core::Event> decoded = serializer->decode(*message.value, *type);
+  // Into the event kept from the previous record: formats that can reuse its storage (json
+  // keeps its strings' capacity) allocate nothing per record.
+  const core::Status decoded = serializer->decode_into(*message.value, *type, event_);
   if (decoded.ok()) {
-    event_ = std::move(*decoded);
     out.event = &event_;
     out.value_kind = ValueKind::kEvent;
     return;
@@ -76,7 +77,7 @@ void RecordDecoder::decode(const kafka::ConsumedMessage& message, DecodedRecord&
   error_ += core::event_type_name(*type);
   error_ += event_type != nullptr ? " (tidemark-event-type header)" : " (--event)";
   error_ += ": ";
-  error_ += decoded.status().message();
+  error_ += decoded.message();
   out.value_kind = ValueKind::kDecodeError;
   out.error = error_;
 }

@@ -159,7 +159,17 @@ std::size_t WatermarkTracker::slot_for(std::int32_t partition) {
 }
 
 void WatermarkTracker::add_partition(std::int32_t partition) {
-  if (partition >= 0) slot_for(partition);
+  if (partition < 0) return;
+  PartitionWatermarkState& p = slots_[slot_for(partition)];
+  if (p.finished) {
+    // Assigned again after it finished (a group member got it back in a rebalance): a new split
+    // output in Flink, active with no watermark of its own; the combined watermark, which never
+    // goes back, is not lowered by it.
+    const std::int32_t id = p.partition;
+    p = PartitionWatermarkState{};
+    p.partition = id;
+    dirty_ = true;
+  }
 }
 
 void WatermarkTracker::finish_partition(std::int32_t partition) {

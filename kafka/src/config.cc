@@ -442,6 +442,19 @@ Status Config::set(std::string_view key, std::string_view value, ConfigLayer lay
   if (trimmed.empty()) {
     return core::invalid_argument(locate(origin, "an empty key") + " (expected key=value)");
   }
+  // librdkafka takes C strings: it would check and apply only the text before a NUL byte, so
+  // "acks\0anything" would pass as acks while being stored under another name. (A NUL reaches
+  // here from a properties file, or from \u0000 in one.)
+  if (trimmed.find('\0') != std::string_view::npos) {
+    return core::invalid_argument(locate(origin, "the key " + core::quoted(trimmed)) +
+                                  " contains a NUL byte, which librdkafka cannot take");
+  }
+  if (value.find('\0') != std::string_view::npos) {
+    const std::string shown = is_secret_key(trimmed) ? std::string(kRedacted) : core::quoted(value);
+    return core::invalid_argument(
+        locate(origin, "the value " + shown + " of " + std::string(trimmed)) +
+        " contains a NUL byte, which librdkafka cannot take");
+  }
   TIDEMARK_RETURN_IF_ERROR(check_with_librdkafka(trimmed, value, origin));
   layers_[static_cast<std::size_t>(layer)][std::string(canonical_key(trimmed))] =
       Setting{std::string(value), std::string(origin), std::string(trimmed)};

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <mutex>
 #include <utility>
 
 #include "config_internal.h"
@@ -116,7 +117,11 @@ struct Consumer::Impl {
   std::string topic;
   rd_kafka_topic_t* rkt = nullptr;     // assign mode
   rd_kafka_queue_t* queue = nullptr;   // assign mode: every partition's fetch queue goes here
-  std::vector<std::int32_t> assigned;  // sorted
+  // Sorted. Only the driving thread changes it, under assigned_mutex, so that assignment() may
+  // read it from any thread (a test or a progress display watching a group member); the
+  // driving thread's own reads need no lock.
+  std::vector<std::int32_t> assigned;
+  mutable std::mutex assigned_mutex;
 
   // The batch poll() hands out one message at a time; `current` is the one handed out last.
   std::vector<rd_kafka_message_t*> batch;
@@ -237,6 +242,7 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       if (r != RD_KAFKA_RESP_ERR_NO_ERROR) report("assign", rd_kafka_err2str(r));
     }
     try {
+      const std::lock_guard<std::mutex> lock(impl->assigned_mutex);
       std::vector<std::int32_t>& a = impl->assigned;
       if (!cooperative) a.clear();
       for (std::int32_t p : ids) {
@@ -256,6 +262,7 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     } else {
       rd_kafka_assign(rk, nullptr);
     }
+    const std::lock_guard<std::mutex> lock(impl->assigned_mutex);
     std::vector<std::int32_t>& a = impl->assigned;
     if (!cooperative) {
       a.clear();
@@ -434,6 +441,7 @@ Status Consumer::assign(std::string_view topic, std::span<const PartitionOffset>
                                             partition_name(topic, s.partition) + ": " +
                                             rd_kafka_err2str(rd_kafka_last_error()));
     }
+    const std::lock_guard<std::mutex> lock(im.assigned_mutex);
     im.assigned.insert(std::upper_bound(im.assigned.begin(), im.assigned.end(), s.partition),
                        s.partition);
   }
@@ -448,7 +456,10 @@ Status Consumer::unassign(std::span<const std::int32_t> partitions) {
   for (std::int32_t p : partitions) {
     auto it = std::lower_bound(im.assigned.begin(), im.assigned.end(), p);
     if (it == im.assigned.end() || *it != p) continue;
-    im.assigned.erase(it);
+    {
+      const std::lock_guard<std::mutex> lock(im.assigned_mutex);
+      im.assigned.erase(it);
+    }
     if (rd_kafka_consume_stop(im.rkt, p) == -1) {
       return Status(StatusCode::kKafka, "cannot stop reading " + partition_name(im.topic, p) +
                                             ": " + rd_kafka_err2str(rd_kafka_last_error()));
@@ -457,7 +468,10 @@ Status Consumer::unassign(std::span<const std::int32_t> partitions) {
   return Status();
 }
 
-std::vector<std::int32_t> Consumer::assignment() const { return impl_->assigned; }
+std::vector<std::int32_t> Consumer::assignment() const {
+  const std::lock_guard<std::mutex> lock(impl_->assigned_mutex);
+  return impl_->assigned;
+}
 
 Status Consumer::subscribe(std::string_view topic) {
   Impl& im = *impl_;
@@ -551,6 +565,19 @@ Result<std::optional<std::int64_t>> Consumer::position(std::int32_t partition) c
   const std::int64_t offset = list->elems[0].offset;
   if (offset < 0) return std::optional<std::int64_t>();
   return std::optional<std::int64_t>(offset);
+}
+
+std::optional<std::int64_t> Consumer::cached_high_watermark(std::int32_t partition) const {
+  const Impl& im = *impl_;
+  if (im.topic.empty() || im.rk == nullptr) return std::nullopt;
+  int64_t low = RD_KAFKA_OFFSET_INVALID;
+  int64_t high = RD_KAFKA_OFFSET_INVALID;
+  if (rd_kafka_get_watermark_offsets(im.rk, im.topic.c_str(), partition, &low, &high) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return high;
 }
 
 Status Consumer::commit(std::string_view topic, std::span<const PartitionOffset> offsets,
@@ -795,7 +822,10 @@ Status Consumer::close() {
   im.release_messages();
   if (im.mode == Impl::Mode::kSubscribe) {
     const rd_kafka_resp_err_t err = rd_kafka_consumer_close(im.rk);
-    im.assigned.clear();
+    {
+      const std::lock_guard<std::mutex> lock(im.assigned_mutex);
+      im.assigned.clear();
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status(StatusCode::kKafka,
                     "leaving group '" + im.group + "': " + rd_kafka_err2str(err));
@@ -805,6 +835,7 @@ Status Consumer::close() {
   if (im.rkt != nullptr) {
     for (std::int32_t p : im.assigned) rd_kafka_consume_stop(im.rkt, p);
   }
+  const std::lock_guard<std::mutex> lock(im.assigned_mutex);
   im.assigned.clear();
   return Status();
 }

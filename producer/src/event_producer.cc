@@ -421,12 +421,17 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
   const std::string_view content_type = o.serializer->content_type();
 
   bool interrupted_send = false;
+  // RecordTimestamp::kSend with a simulated clock: the newest generated event's time.
+  const bool simulated_send =
+      o.csv_source == nullptr && o.clock.kind() == EventClock::Kind::kSimulated;
+  std::int64_t send_time = std::numeric_limits<std::int64_t>::min();
   // The wall clock is read once per generated event, and only when something needs it (the
   // wall-clock event time, a wall CreateTime or the manifest's emitted_at): at a million events
   // per second each clock_gettime is measurable.
   const bool wall_event_time = o.csv_source == nullptr && o.clock.kind() == EventClock::Kind::kWall;
-  const bool needs_wall_now =
-      wall_event_time || o.record_timestamp == RecordTimestamp::kWall || o.manifest != nullptr;
+  const bool needs_wall_now = wall_event_time || o.record_timestamp == RecordTimestamp::kWall ||
+                              (o.record_timestamp == RecordTimestamp::kSend && !simulated_send) ||
+                              o.manifest != nullptr;
   auto emit = [&](std::uint64_t seq, std::int64_t event_time, const core::Event& event,
                   std::optional<std::int64_t> delay_ms, std::int64_t now) -> core::Status {
     if (core::Status st = o.serializer->encode(event, payload); !st.ok()) {
@@ -479,7 +484,17 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
     record.topic = o.topic;
     if (has_key) record.key = std::string_view(key);
     record.value = payload;
-    record.timestamp_ms = o.record_timestamp == RecordTimestamp::kEventTime ? event_time : now;
+    switch (o.record_timestamp) {
+      case RecordTimestamp::kEventTime:
+        record.timestamp_ms = event_time;
+        break;
+      case RecordTimestamp::kWall:
+        record.timestamp_ms = now;
+        break;
+      case RecordTimestamp::kSend:
+        record.timestamp_ms = simulated_send ? send_time : now;
+        break;
+    }
     record.headers = headers;
     record.opaque = seq;
     if (o.manifest != nullptr) {
@@ -565,6 +580,7 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
     if (o.csv_source == nullptr) {
       event_time = o.clock.event_time(k, wall_event_time ? now : 0);
       generator.make_into(k, event_time, event);
+      send_time = std::max(send_time, event_time);
       ++local;
     } else {
       core::Result<std::optional<core::TaxiTrip>> trip = o.csv_source->next();

@@ -619,27 +619,45 @@ int match_key(od::field& field, const Keys& keys, std::size_t expected,
   return -1;
 }
 
+inline std::uint64_t load_word(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+template <typename Int>
+bool read_int_general(od::value& value, EventType type, const FieldInfo& field, Int& out,
+                      Status& status);
+
 // An integer that fits in Int.
 template <typename Int>
 bool read_int(od::value& value, EventType type, const FieldInfo& field, Int& out, Status& status) {
   static_assert(sizeof(Int) >= 4);
-  // Fast path: a token of 1 to 9 digits without a leading zero (so it fits), parsed here and
+  // Fast path: a token of 1 to 18 digits without a leading zero that fits Int, parsed here and
   // left unconsumed for the object's iteration to step over, as it steps over unknown keys.
-  // Anything else (signs, whitespace, exponents, long numbers) goes through simdjson.
+  // Anything else (signs, whitespace, exponents, long numbers, out of range) goes through
+  // simdjson, which also words the errors.
   const std::string_view token = value.raw_json_token();
-  if (token.size() - 1 < 9 && (token[0] != '0' || token.size() == 1)) {
-    std::uint32_t n = 0;
+  if (token.size() - 1 < 18 && (token[0] != '0' || token.size() == 1)) {
+    std::uint64_t n = 0;
     bool digits = true;
     for (char c : token) {
       const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
       digits &= d <= 9;
       n = n * 10 + d;
     }
-    if (digits) {
+    if (digits && n <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max())) {
       out = static_cast<Int>(n);
       return true;
     }
   }
+  return read_int_general(value, type, field, out, status);
+}
+
+// Everything but the fast path, out of line so that the fast path stays small.
+template <typename Int>
+[[gnu::noinline]] bool read_int_general(od::value& value, EventType type, const FieldInfo& field,
+                                        Int& out, Status& status) {
   std::int64_t v = 0;
   const simdjson::error_code error = value.get_int64().get(v);
   if (error) {
@@ -656,6 +674,7 @@ bool read_int(od::value& value, EventType type, const FieldInfo& field, Int& out
 
 bool read_double(od::value& value, EventType type, const FieldInfo& field, double& out,
                  Status& status) {
+  // simdjson's own parser: an exact fast path for plain decimals here measured no faster.
   if (value.get_double().get(out)) return fail(status, bad_field(type, field, "is not a number"));
   return true;
 }
@@ -685,11 +704,25 @@ inline std::size_t find_string_stop(const char* s) noexcept {
 }
 
 // A string, as a view into the padded input when it holds nothing to unescape, else into the
-// parser's buffer (either is valid until the parser's next document).
+// parser's buffer (either is valid until the parser's next document). `plain` says the whole
+// input holds no backslash and no byte below 0x20 (ParseScratch::load finds out while copying).
 bool read_text(od::value& value, EventType type, const FieldInfo& field, std::string_view& out,
-               Status& status, const FieldInfo* parent = nullptr) {
-  // Fast path: a string without escapes (or control bytes, which get_string judges) is its raw
+               Status& status, bool plain, const FieldInfo* parent = nullptr) {
+  // Fast paths: a string without escapes (or control bytes, which get_string judges) is its raw
   // bytes, already checked to be UTF-8 by stage 1; skip it without unescaping a copy.
+  if (plain) {
+    // No escapes anywhere: the token (from the opening quote to the next structural character)
+    // is the string and, when the input has spaces between tokens, those spaces; anything else
+    // after the closing quote would have been a structural character of its own. So in compact
+    // input the token ends with the closing quote, and the string is known without a scan.
+    const std::string_view token = value.raw_json_token();
+    od::raw_json_string skipped;
+    if (token.size() >= 2 && token.front() == '"' && token.back() == '"' &&
+        !value.get_raw_json_string().get(skipped)) [[likely]] {
+      out = token.substr(1, token.size() - 2);
+      return true;
+    }
+  }
   const char* raw = value.raw_json_token().data();
   if (*raw == '"') {
     const std::size_t stop = find_string_stop(raw + 1);
@@ -744,12 +777,6 @@ constexpr WordPattern word_pattern(std::string_view pattern) {
   return p;
 }
 
-inline std::uint64_t load_word(const char* p) noexcept {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-
 // Whether `w` matches `pattern`; `digits` gets the digit values (other bytes 0).
 inline bool match_word(std::uint64_t w, const WordPattern& pattern,
                        std::uint64_t& digits) noexcept {
@@ -771,99 +798,150 @@ inline unsigned byte_at(std::uint64_t w, int i) noexcept {
   return static_cast<unsigned>((w >> (8 * i)) & 0xFF);
 }
 
-// The exact text the writer produces ("2026-11-23T10:15:30.123Z", "2019-10-01 00:26:02",
-// "2019-10-01 00:26:02.500"), parsed a word at a time without allocating. Anything else,
-// including dates the fast path does not bother to judge, returns false and goes to core's full
-// parsers, so the set of accepted strings is exactly core's.
-bool parse_canonical_time(std::string_view s, core::JsonTime kind, std::int64_t& millis) noexcept {
+// The days since 1970-01-01 of the last date parsed on this thread, keyed by its text
+// ("YYYY-MM-DD" as loaded: the first word and the two day bytes). Consecutive records of a
+// stream mostly share their date (a taxi trip's pickup and dropoff nearly always do), so the
+// date's checks and calendar arithmetic run once per day of data rather than once per field.
+// Starts as a true entry (1970-01-01 is day 0) so that every hit is a validated date; constant-
+// initialized, so the thread_local costs no guard.
+constexpr std::uint64_t little_endian_word(std::string_view text) noexcept {
+  std::uint64_t w = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    w |= std::uint64_t{static_cast<unsigned char>(text[i])} << (8 * i);
+  }
+  return w;
+}
+struct DateMemo {
+  std::uint64_t date_word = little_endian_word("1970-01-");
+  std::uint16_t day_bytes = static_cast<std::uint16_t>(little_endian_word("01"));
+  std::int64_t days = 0;
+};
+static_assert(days_from_civil(1970, 1, 1) == 0);
+constinit thread_local DateMemo date_memo;
+
+// The days since 1970-01-01 of the date in p[0..10) ("YYYY-MM-DD"), or false when it is not a
+// valid date of years 0000..9999.
+[[gnu::always_inline]] inline bool parse_canonical_date(const char* p,
+                                                        std::int64_t& days) noexcept {
   static constexpr WordPattern kDate = word_pattern("dddd-dd-");
-  static constexpr WordPattern kIsoMiddle = word_pattern("ddTdd:dd");
-  static constexpr WordPattern kIsoEnd = word_pattern(":dd.dddZ");  // bytes 16..24
-  static constexpr WordPattern kDateTimeMiddle = word_pattern("dd dd:dd");
+  const std::uint64_t word = load_word(p);
+  std::uint16_t day_text;
+  std::memcpy(&day_text, p + 8, 2);
+  DateMemo& memo = date_memo;
+  if (word == memo.date_word && day_text == memo.day_bytes) [[likely]] {
+    days = memo.days;
+    return true;
+  }
+  std::uint64_t date;
+  const unsigned d0 = static_cast<unsigned>(day_text & 0xFF) - '0';
+  const unsigned d1 = static_cast<unsigned>(day_text >> 8) - '0';
+  if (!match_word(word, kDate, date) || d0 > 9 || d1 > 9) return false;
+  const std::uint64_t date_pairs = digit_pairs(date);
+  const unsigned year = byte_at(date_pairs, 0) * 100 + byte_at(date_pairs, 2);
+  const unsigned month = byte_at(date_pairs, 5);
+  const unsigned day = d0 * 10 + d1;
+  static constexpr unsigned char kDaysInMonth[13] = {0,  31, 29, 31, 30, 31, 30,
+                                                     31, 31, 30, 31, 30, 31};
+  if (month - 1 > 11 || day - 1 >= kDaysInMonth[month]) return false;
+  if (month == 2 && day == 29 && !((year & 3) == 0 && (year % 100 != 0 || year % 400 == 0))) {
+    return false;
+  }
+  days = days_from_civil(year, month, day);
+  memo = {word, day_text, days};
+  return true;
+}
+
+// The exact text the writer produces, of Length characters: "2026-11-23T10:15:30.123Z" (24,
+// ISO-8601), "2019-10-01 00:26:02" (19) or "2019-10-01 00:26:02.500" (23), parsed a word at a
+// time without allocating. Anything else, including dates the fast path does not bother to
+// judge, returns false and goes to core's full parsers, so the set of accepted strings is
+// exactly core's.
+template <std::size_t Length>
+[[gnu::always_inline]] inline bool parse_canonical(const char* p, std::int64_t& millis) noexcept {
+  static_assert(Length == 24 || Length == 19 || Length == 23);
+  static constexpr WordPattern kIsoTime = word_pattern("Tdd:dd:d");        // bytes 10..18
+  static constexpr WordPattern kIsoEnd = word_pattern(":dd.dddZ");         // bytes 16..24
+  static constexpr WordPattern kDateTimeTime = word_pattern(" dd:dd:d");   // bytes 10..18
   static constexpr WordPattern kDateTimeEnd = word_pattern("dd:dd:dd");    // bytes 11..19
   static constexpr WordPattern kDateTimeMsEnd = word_pattern("d:dd.ddd");  // bytes 15..23
-  const char* p = s.data();
-  std::uint64_t date, middle, end;
+  std::uint64_t time, end;
   unsigned second, ms;
   bool ok;
-  if (kind == core::JsonTime::kIso8601) {
-    if (s.size() != 24) [[unlikely]] {
-      return false;
-    }
-    ok = match_word(load_word(p), kDate, date) & match_word(load_word(p + 8), kIsoMiddle, middle) &
-         match_word(load_word(p + 16), kIsoEnd, end);
+  if constexpr (Length == 24) {
+    const bool time_ok = match_word(load_word(p + 10), kIsoTime, time);
+    ok = time_ok & match_word(load_word(p + 16), kIsoEnd, end);  // no branch between the two
     const std::uint64_t pairs = digit_pairs(end);
     second = byte_at(pairs, 1);
     ms = byte_at(pairs, 4) * 10 + byte_at(end, 6);
-  } else if (s.size() == 19) {
-    ok = match_word(load_word(p), kDate, date) &
-         match_word(load_word(p + 8), kDateTimeMiddle, middle) &
-         match_word(load_word(p + 11), kDateTimeEnd, end);
+  } else if constexpr (Length == 19) {
+    const bool time_ok = match_word(load_word(p + 10), kDateTimeTime, time);
+    ok = time_ok & match_word(load_word(p + 11), kDateTimeEnd, end);
     second = byte_at(digit_pairs(end), 6);
     ms = 0;
-  } else if (s.size() == 23) {
-    ok = match_word(load_word(p), kDate, date) &
-         match_word(load_word(p + 8), kDateTimeMiddle, middle) &
-         match_word(load_word(p + 15), kDateTimeMsEnd, end);
+  } else {
+    const bool time_ok = match_word(load_word(p + 10), kDateTimeTime, time);
+    ok = time_ok & match_word(load_word(p + 15), kDateTimeMsEnd, end);
     const std::uint64_t pairs = digit_pairs(end);
     second = byte_at(pairs, 2);
     ms = byte_at(pairs, 5) * 10 + byte_at(end, 7);
-  } else {
-    return false;
   }
-  if (!ok) [[unlikely]] {
-    return false;
-  }
-  const std::uint64_t date_pairs = digit_pairs(date);
-  const std::uint64_t middle_pairs = digit_pairs(middle);
-  const unsigned year = byte_at(date_pairs, 0) * 100 + byte_at(date_pairs, 2);
-  const unsigned month = byte_at(date_pairs, 5);
-  const unsigned day = byte_at(middle_pairs, 0);
-  const unsigned hour = byte_at(middle_pairs, 3);
-  const unsigned minute = byte_at(middle_pairs, 6);
-  static constexpr unsigned char kDaysInMonth[13] = {0,  31, 29, 31, 30, 31, 30,
-                                                     31, 31, 30, 31, 30, 31};
-  if (month - 1 > 11 || day - 1 >= kDaysInMonth[month] || hour > 23 || minute > 59 || second > 59)
+  const std::uint64_t time_pairs = digit_pairs(time);
+  const unsigned hour = byte_at(time_pairs, 1);
+  const unsigned minute = byte_at(time_pairs, 4);
+  std::int64_t days;
+  if (!ok || hour > 23 || minute > 59 || second > 59 || !parse_canonical_date(p, days))
       [[unlikely]] {
     return false;
   }
-  if (month == 2 && day == 29 && !((year & 3) == 0 && (year % 100 != 0 || year % 400 == 0)))
-      [[unlikely]] {
-    return false;
-  }
-  const std::int64_t days = days_from_civil(year, month, day);
   millis = ((days * 24 + hour) * 60 + minute) * 60000 + second * 1000 + ms;
   return true;
 }
 
+bool parse_canonical_time(std::string_view s, core::JsonTime kind, std::int64_t& millis) noexcept {
+  if (kind == core::JsonTime::kIso8601)
+    return s.size() == 24 && parse_canonical<24>(s.data(), millis);
+  if (s.size() == 19) return parse_canonical<19>(s.data(), millis);
+  if (s.size() == 23) return parse_canonical<23>(s.data(), millis);
+  return false;
+}
+
 // A time field: the writer's form (a string, or an integer for epoch-millisecond fields), or
 // integer epoch milliseconds for string-form fields too (other producers write those).
+bool read_time_general(od::value& value, EventType type, const FieldInfo& field, std::int64_t& out,
+                       Status& status);
+
 bool read_time(od::value& value, EventType type, const FieldInfo& field, std::int64_t& out,
                Status& status) {
-  const bool text_form = field.json_time != core::JsonTime::kEpochMillis;
-  if (text_form) {
-    // The writer's own form, parsed straight from the input: if the token parses as a canonical
-    // time, every byte of it is a digit or a separator (no backslash, no quote), so the quote
-    // right after it is the string's end. Saves the unescape into the parser's string buffer.
-    // The canonical forms are 19, 23 or 24 characters long, so the closing quote can only be at
-    // one of three offsets; reading up to 25 bytes past the token's start stays within the
-    // input's SIMDJSON_PADDING (the opening quote lies inside the input).
-    const char* raw = value.raw_json_token().data();
-    if (*raw == '"') {
-      std::size_t length;
+  if (field.json_time != core::JsonTime::kEpochMillis) {
+    // The writer's own form in compact JSON, parsed straight from the input: the token runs
+    // from the opening quote to the next structural character, so it is the quoted string
+    // exactly (no whitespace after it) and its length tells the form. If the text between the
+    // quotes parses as a canonical time, every byte of it is a digit or a separator: nothing to
+    // unescape. Anything else takes the general path below.
+    const std::string_view token = value.raw_json_token();
+    const char* raw = token.data();
+    bool parsed = false;
+    if (token.size() >= 21 && raw[0] == '"' && token.back() == '"') {
       if (field.json_time == core::JsonTime::kIso8601) {
-        length = 24;
+        parsed = token.size() == 26 && parse_canonical<24>(raw + 1, out);
+      } else if (token.size() == 21) {
+        parsed = parse_canonical<19>(raw + 1, out);
       } else {
-        length = raw[1 + 19] == '"' ? 19 : 23;
-      }
-      od::raw_json_string skipped;
-      if (raw[1 + length] == '"' &&
-          parse_canonical_time(std::string_view(raw + 1, length), field.json_time, out) &&
-          !value.get_raw_json_string().get(skipped)) [[likely]] {
-        return true;
+        parsed = token.size() == 25 && parse_canonical<23>(raw + 1, out);
       }
     }
+    od::raw_json_string skipped;
+    if (parsed && !value.get_raw_json_string().get(skipped)) [[likely]] {
+      return true;
+    }
   }
+  return read_time_general(value, type, field, out, status);
+}
+
+// Everything but the fast path, out of line so that the fast path stays small.
+[[gnu::noinline]] bool read_time_general(od::value& value, EventType type, const FieldInfo& field,
+                                         std::int64_t& out, Status& status) {
+  const bool text_form = field.json_time != core::JsonTime::kEpochMillis;
   std::string_view text;
   if (!text_form || value.get_string().get(text)) {
     od::json_type kind;
@@ -935,7 +1013,7 @@ bool read_lab(od::object& object, core::Event& event, Status& status) {
 }
 
 // Geodata strings are collected as views and copied into the event once its object is read.
-bool read_geodata(od::value& value, std::string_view (&texts)[3], Status& status) {
+bool read_geodata(od::value& value, std::string_view (&texts)[3], Status& status, bool plain) {
   constexpr EventType kType = EventType::kWeb;
   const FieldInfo* parent = &core::kWebFields[web::kGeodata];
   const auto& f = core::kGeoDataFields;
@@ -945,16 +1023,19 @@ bool read_geodata(od::value& value, std::string_view (&texts)[3], Status& status
   }
   return for_each_field(object, f, kGeoKeys, kType, parent, status,
                         [&](std::size_t i, od::value& v) {
-                          return read_text(v, kType, f[i], texts[i], status, parent);
+                          return read_text(v, kType, f[i], texts[i], status, plain, parent);
                         });
 }
 
-bool read_web(od::object& object, core::Event& event, Status& status) {
+bool read_web(od::object& object, core::Event& event, Status& status, bool plain) {
   constexpr EventType kType = EventType::kWeb;
   const auto& f = core::kWebFields;
-  // Filled in place, each string assigned once from its view (on failure the caller discards
-  // the event).
-  WebEvent& e = event.emplace<WebEvent>();
+  // Filled in place, each string assigned once from its view. An event that already holds a
+  // WebEvent (decode_into with the caller's event) keeps its strings' capacity: no allocation
+  // per record once they are long enough. Every field is required, so a successful read leaves
+  // nothing of the previous event behind; on failure the event's content is unspecified.
+  WebEvent* held = std::get_if<WebEvent>(&event);
+  WebEvent& e = held != nullptr ? *held : event.emplace<WebEvent>();
   std::string* const strings[5] = {&e.url, &e.referrer, &e.user_agent, &e.host, &e.ip};
   static_assert(web::kUrl == 0 && web::kReferrer == 1 && web::kUserAgent == 2 && web::kHost == 3 &&
                 web::kIp == 4);
@@ -963,12 +1044,12 @@ bool read_web(od::object& object, core::Event& event, Status& status) {
       for_each_field(object, f, kWebKeys, kType, nullptr, status, [&](std::size_t i, od::value& v) {
         switch (i) {
           case web::kGeodata:
-            return read_geodata(v, geo_texts, status);
+            return read_geodata(v, geo_texts, status, plain);
           case web::kEventTime:
             return read_time(v, kType, f[i], e.event_time, status);
           default: {
             std::string_view text;
-            if (!read_text(v, kType, f[i], text, status)) return false;
+            if (!read_text(v, kType, f[i], text, status, plain)) return false;
             strings[i]->assign(text);
             return true;
           }
@@ -1029,26 +1110,69 @@ struct ParseScratch {
   od::parser parser;
   std::unique_ptr<char[]> buffer;
   std::size_t capacity = 0;  // usable bytes, padding excluded
+  bool plain = false;        // the loaded input holds no backslash and no byte below 0x20
 
-  const char* load(std::string_view bytes) {
+  // Copies `bytes` into the padded buffer; with `check_plain`, also sets `plain` (only web
+  // events have strings worth it).
+  const char* load(std::string_view bytes, bool check_plain) {
     if (!buffer || bytes.size() > capacity) {  // the first call may be for an empty input
       const std::size_t grown = std::max(bytes.size(), std::max<std::size_t>(capacity * 2, 1024));
       buffer = std::make_unique_for_overwrite<char[]>(grown + simdjson::SIMDJSON_PADDING);
       capacity = grown;
     }
-    if (!bytes.empty()) std::memcpy(buffer.get(), bytes.data(), bytes.size());
+    if (check_plain) {
+      plain = copy_and_check_plain(buffer.get(), bytes.data(), bytes.size());
+    } else {
+      plain = false;
+      if (!bytes.empty()) std::memcpy(buffer.get(), bytes.data(), bytes.size());
+    }
     std::memset(buffer.get() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
     return buffer.get();
+  }
+
+  // Copies n bytes and says whether none is a backslash or below 0x20, in one pass: the copy is
+  // needed anyway, and one check of the whole input spares a scan of every string in it (for
+  // compact JSON: no whitespace, no escapes, as tidemark and most producers write it).
+  static bool copy_and_check_plain(char* dst, const char* src, std::size_t n) noexcept {
+#if defined(__SSE2__)
+    if (n >= 16) {
+      const __m128i backslash = _mm_set1_epi8('\\');
+      const __m128i max_control = _mm_set1_epi8(0x1F);
+      __m128i hits = _mm_setzero_si128();
+      auto step = [&](std::size_t i) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), v);
+        hits = _mm_or_si128(hits, _mm_or_si128(_mm_cmpeq_epi8(v, backslash),
+                                               _mm_cmpeq_epi8(_mm_min_epu8(v, max_control), v)));
+      };
+      std::size_t i = 0;
+      for (; i + 16 <= n; i += 16) step(i);
+      if (i < n) step(n - 16);  // the last 16 bytes, overlapping what is already done
+      return _mm_movemask_epi8(hits) == 0;
+    }
+#endif
+    bool ok = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      dst[i] = src[i];
+      ok &= src[i] != '\\' && static_cast<unsigned char>(src[i]) >= 0x20;
+    }
+    return ok;
   }
 };
 
 inline constexpr std::size_t kMaxReusedBytes = 1 << 20;
 
-// Decodes into `event`, which the caller owns (inside the Result it returns, so the event is
-// built in place rather than moved through temporaries).
-Status decode_into(ParseScratch& scratch, std::string_view bytes, EventType type,
-                   core::Event& event) {
-  const char* data = scratch.load(bytes);
+// One per thread, shared by decode() and decode_into().
+ParseScratch& thread_scratch() {
+  thread_local ParseScratch scratch;
+  return scratch;
+}
+
+// Decodes into `event`, which the caller owns (inside the Result decode() returns, so the event
+// is built in place rather than moved through temporaries; or the caller's reused event).
+Status decode_document(ParseScratch& scratch, std::string_view bytes, EventType type,
+                       core::Event& event) {
+  const char* data = scratch.load(bytes, type == EventType::kWeb);
   od::document doc;
   simdjson::error_code error =
       scratch.parser.iterate(data, bytes.size(), bytes.size() + simdjson::SIMDJSON_PADDING)
@@ -1066,7 +1190,7 @@ Status decode_into(ParseScratch& scratch, std::string_view bytes, EventType type
       ok = read_lab(object, event, status);
       break;
     case EventType::kWeb:
-      ok = read_web(object, event, status);
+      ok = read_web(object, event, status, scratch.plain);
       break;
     case EventType::kTaxi:
       ok = read_taxi(object, event, status);
@@ -1086,7 +1210,7 @@ Status decode_into(ParseScratch& scratch, std::string_view bytes, EventType type
 core::Result<core::Event> decode_with(ParseScratch& scratch, std::string_view bytes,
                                       EventType type) {
   core::Result<core::Event> result{core::Event{}};
-  Status status = decode_into(scratch, bytes, type, *result);
+  Status status = decode_document(scratch, bytes, type, *result);
   if (!status.ok()) result = std::move(status);
   return result;  // one return of one variable: built in the caller's slot (NRVO)
 }
@@ -1117,8 +1241,16 @@ class JsonSerializer final : public Serializer {
       auto scratch = std::make_unique<ParseScratch>();
       return decode_with(*scratch, bytes, type);
     }
-    thread_local ParseScratch scratch;
-    return decode_with(scratch, bytes, type);
+    return decode_with(thread_scratch(), bytes, type);
+  }
+
+  core::Status decode_into(std::string_view bytes, core::EventType type,
+                           core::Event& event) const override {
+    if (bytes.size() > kMaxReusedBytes) {
+      auto scratch = std::make_unique<ParseScratch>();
+      return decode_document(*scratch, bytes, type, event);
+    }
+    return decode_document(thread_scratch(), bytes, type, event);
   }
 };
 

@@ -298,6 +298,10 @@ class JsonNlohmannSerializer final : public Serializer {
 
   core::Result<core::Event> decode(std::string_view bytes, core::EventType type) const override {
     try {
+      // nlohmann's lexer takes a NUL byte for the end of the input (for C strings), even when
+      // given the length, and would accept `{...}<NUL>anything`. A raw NUL is never valid JSON
+      // (not whitespace, not allowed unescaped in a string). Found by fuzz/json_differential.
+      if (bytes.find('\0') != std::string_view::npos) return core::malformed("not valid JSON");
       const json j = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
       if (j.is_discarded()) return core::malformed("not valid JSON");
       if (!j.is_object()) return core::malformed("not a JSON object");

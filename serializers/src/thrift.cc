@@ -512,8 +512,8 @@ core::Status malformed(std::string_view message, std::size_t size, std::string_v
 }
 
 template <typename P, typename Generated>
-core::Result<core::Event> decode_into(Generated DecodeState<P>::*member, std::string_view message,
-                                      std::string_view bytes) {
+core::Result<core::Event> decode_generated(Generated DecodeState<P>::*member,
+                                           std::string_view message, std::string_view bytes) {
   auto& state = thread_state<DecodeState<P>>();
   Generated& generated = state.*member;
   if constexpr (std::is_same_v<Generated, gen::TaxiTrip>) {
@@ -576,9 +576,12 @@ class ThriftSerializer final : public Serializer {
  private:
   static core::Result<core::Event> decode_as(std::string_view bytes, core::EventType type) {
     switch (type) {
-      case core::EventType::kLab: return decode_into<P>(&DecodeState<P>::lab, "LabEvent", bytes);
-      case core::EventType::kWeb: return decode_into<P>(&DecodeState<P>::web, "WebEvent", bytes);
-      case core::EventType::kTaxi: return decode_into<P>(&DecodeState<P>::taxi, "TaxiTrip", bytes);
+      case core::EventType::kLab:
+        return decode_generated<P>(&DecodeState<P>::lab, "LabEvent", bytes);
+      case core::EventType::kWeb:
+        return decode_generated<P>(&DecodeState<P>::web, "WebEvent", bytes);
+      case core::EventType::kTaxi:
+        return decode_generated<P>(&DecodeState<P>::taxi, "TaxiTrip", bytes);
     }
     return core::internal_error(std::string(P::kName) + ": unknown event type " +
                                 std::to_string(static_cast<int>(type)));

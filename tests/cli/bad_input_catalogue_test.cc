@@ -47,7 +47,7 @@ const std::vector<BadInput> kCatalogue = {
     // ---- any command ----
     {"frobnicate", 2, "unknown command 'frobnicate'"},
     {"--frobnicate produce", 2, "unknown option '--frobnicate' before the command"},
-    {"", 2, "a command is required (commands: produce, consume"},
+    {"", 2, "a command is required (commands: demo, produce, consume"},
     {"produce --frobnicate", 2, "not expected: --frobnicate"},
     // ---- produce: flag values ----
     {"produce --dry-run -c -5", 2, "-c/--count '-5': not a non-negative whole number"},
@@ -121,6 +121,17 @@ const std::vector<BadInput> kCatalogue = {
     {"consume -t present -e -g g --startup-mode group-offsets -b {broker}", 1, "group 'g' has no committed offset"},
     {"consume -t rawtext -e --format json --on-decode-error fail -b {broker}", 1, "record 'rawtext'[0] offset 0 does not decode: json (--format) lab (--event): not a JSON object"},
     {"consume -t rawtext -e --format protobuf --on-decode-error fail -b {broker}", 1, "record 'rawtext'[0] offset 0 does not decode: protobuf (--format)"},
+    // ---- consume: event time ----
+    {"consume -t t --watermark-delay 5x", 2, "--watermark-delay: invalid duration '5x'"},
+    {"consume -t t --watermark-interval 0", 2, "--watermark-interval: watermark interval '0': 0 would switch periodic emission off"},
+    {"consume -t t --window tumble:1m:2m", 2, "--window: window 'tumble:1m:2m': the offset must be smaller than the size"},
+    {"consume -t t --group-by ip", 2, "--group-by applies to windows: add --window tumble:SIZE"},
+    {"consume -t t --event-time-field test_data", 2, "--event-time-field: field 'test_data' of lab events is not a time"},
+    {"consume -t t --processing-time record-timestamp", 2, "--processing-time record-timestamp merges the partitions in timestamp order, which needs an end"},
+    {"consume -t t --watermark-trace {tmp}/no/such/dir/t.csv", 2, "--watermark-trace '{tmp}/no/such/dir/t.csv': cannot be created"},
+    // ---- demo ----
+    {"demo --out {tmp}/bad.properties", 2, "--out '{tmp}/bad.properties': exists and is not a directory"},
+    {"demo --seed many", 2, "--seed 'many': not a whole number"},
     // ---- ddl ----
     {"ddl", 2, "-t/--topic is required"},
     {"ddl -t t --event pizza", 2, "--event: unknown event type 'pizza'"},
@@ -263,7 +274,7 @@ TEST_F(BadInputCatalogue, CoversEveryCommandWithAtLeastFortyRows) {
     words >> command;
     ++per_command[command];
   }
-  for (const char* command : {"produce", "consume", "ddl", "broker", "formats", "chart"}) {
+  for (const char* command : {"demo", "produce", "consume", "ddl", "broker", "formats", "chart"}) {
     EXPECT_GE(per_command[command], 1) << command;
   }
 }

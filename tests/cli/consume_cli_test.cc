@@ -75,6 +75,32 @@ TEST(ConsumeCli, BadFlagValuesAreUsageErrorsNamingTheFlag) {
       {"-t t -X no.such.property=1", "no.such.property"},
       {"-t t -F /nonexistent/client.properties", "-F"},
       {"-t t -g a -X group.id=b", "group.id"},
+      // event time, watermarks, windows
+      {"-t t --event-time kafka", "--event-time"},
+      {"-t t --event-time-field test_data", "--event-time-field"},
+      {"-t t --event-time-field nope", "--event-time-field"},
+      {"-t t --event-time record --event-time-field event_time", "--event-time-field"},
+      {"-t t --watermark-delay 5x", "--watermark-delay"},
+      {"-t t --watermark-delay=-5s", "--watermark-delay"},
+      {"-t t --watermark-style flink", "--watermark-style"},
+      {"-t t --watermark-interval 0", "--watermark-interval"},
+      {"-t t --watermark-interval sometimes", "--watermark-interval"},
+      {"-t t --idle-timeout forever", "--idle-timeout"},
+      {"-t t --processing-time cpu", "--processing-time"},
+      {"-t t --processing-time record-timestamp", "--processing-time record-timestamp"},
+      {"-t t -g g --subscribe --processing-time record-timestamp", "--subscribe"},
+      {"-t t --window hop:1m", "--window"},
+      {"-t t --window tumble:0s", "--window"},
+      {"-t t --window tumble:1m:2m", "--window"},
+      {"-t t --window tumble", "--window"},
+      {"-t t --group-by ip", "--group-by"},
+      {"-t t --window tumble:1m --group-by geodata", "--group-by"},
+      {"-t t --window tumble:1m --group-by nope", "--group-by"},
+      {"-t t --allowed-lateness 5s", "--allowed-lateness"},
+      {"-t t --window tumble:1m --allowed-lateness soon", "--allowed-lateness"},
+      {"-t t --window-output w.jsonl", "--window-output"},
+      {"-t t --window tumble:1m --window-output /nonexistent/dir/w.jsonl", "--window-output"},
+      {"-t t --watermark-trace /nonexistent/dir/t.csv", "--watermark-trace"},
   };
   for (const auto& [flags, named] : cases) {
     RunResult r = run("consume -b 127.0.0.1:1 " + flags);
@@ -104,6 +130,18 @@ TEST(ConsumeCli, NoBrokerIsARuntimeErrorWithAHint) {
   RunResult r = run("consume -b 127.0.0.1:1 -t t -e");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("nothing answers at 127.0.0.1:1"), std::string::npos) << r.out;
+}
+
+TEST(ConsumeCli, HelpTeachesTheEventTimeFlags) {
+  RunResult r = run("consume --help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* text :
+       {"--watermark-delay", "WATERMARK FOR ts AS ts - INTERVAL", "forBoundedOutOfOrderness",
+        "--watermark-interval", "per-record", "table.exec.source.idle-timeout", "--window",
+        "tumble:1m", "\"type\":\"window\"", "--group-by", "--allowed-lateness",
+        "--watermark-trace", "tidemark chart", "--processing-time", "record-timestamp"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text;
+  }
 }
 
 TEST(ConsumeCli, HelpTeachesTheModesAndExitCodes) {

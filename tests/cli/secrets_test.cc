@@ -99,6 +99,12 @@ TEST_F(Secrets, ProduceWithDebugLogsStatsAndManifestShowsNone) {
 TEST_F(Secrets, ConsumeAndExplainWithDebugLogsShowNone) {
   expect_no_secret("consume -b embedded -t s -e -X debug=all" + x_flags(), 0);
   expect_no_secret("consume -b embedded -t s -e --explain -X debug=all -F " + properties(), 0);
+  // With event time: the trace and the window results are files it writes too.
+  expect_no_secret(
+      "consume -b embedded -t s -e --watermark-delay 5s --window tumble:1m "
+      "--watermark-trace " +
+          dir_ + "/trace.csv --window-output " + dir_ + "/windows.jsonl -X debug=all" + x_flags(),
+      0);
 }
 
 TEST_F(Secrets, FailedConnectionsShowNone) {

@@ -265,6 +265,29 @@ TEST(WatermarkTracker, FinishedPartitionNoLongerHoldsTheWatermark) {
   EXPECT_TRUE(t.partition(1)->finished);
 }
 
+TEST(WatermarkTracker, AFinishedPartitionAssignedAgainCountsFromScratch) {
+  // A group member loses partition 1 in a rebalance (finished) and gets it back later.
+  WatermarkTracker t = make(per_record(0), {0, 1});
+  t.on_record(0, 50000, 0);
+  t.on_record(1, 1000, 1);
+  t.finish_partition(1);
+  t.on_record(0, 60000, 2);
+  EXPECT_EQ(t.watermark(), 60000);
+  t.add_partition(1);
+  const PartitionWatermarkState* p = t.partition(1);
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(p->finished);
+  EXPECT_EQ(p->records, 0);
+  EXPECT_EQ(p->watermark, kNoWatermark);
+  t.on_record(0, 70000, 3);
+  EXPECT_EQ(t.watermark(), 60000) << "partition 1 holds it again, without lowering it";
+  t.on_record(1, 80000, 4);
+  EXPECT_EQ(t.watermark(), 70000);
+  EXPECT_EQ(t.partitions().size(), 2u);
+  t.add_partition(0);  // known and active: nothing changes
+  EXPECT_EQ(t.partition(0)->records, 3);
+}
+
 TEST(WatermarkTracker, UnassignedPartitionIsRegisteredAtItsFirstRecord) {
   WatermarkTracker t = make(per_record(0), {0});
   t.on_record(0, 5000, 0);

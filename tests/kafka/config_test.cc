@@ -183,6 +183,35 @@ TEST(KafkaConfig, ValueLibrdkafkaRejectsIsNamedByFileLineAndKey) {
             "configuration property \"compression.codec\"");
 }
 
+// Found by fuzz/properties_fuzzer: librdkafka reads keys and values as C strings, so a NUL byte
+// used to let "acks<NUL>anything" pass librdkafka's check as acks and be stored under the longer
+// name (and a value be cut short without a word).
+TEST(KafkaConfig, NulBytesInKeysAndValuesAreRefusedNamingTheLine) {
+  Config config(ClientRole::kProducer);
+  const std::string key_with_nul("client.id=x\nacks\0junk=all\n", 26);
+  core::Status st = config.load_properties(key_with_nul, "nul.properties");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message().rfind("nul.properties:2: ", 0), 0u) << st.message();
+  EXPECT_NE(st.message().find("NUL"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("acks\\x00junk"), std::string::npos) << st.message();
+  EXPECT_FALSE(config.get("client.id").has_value());  // all or nothing
+
+  st = config.load_properties("client.id=a\\u0000b\n", "nul.properties");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message().rfind("nul.properties:1: ", 0), 0u) << st.message();
+  EXPECT_NE(st.message().find("client.id"), std::string::npos) << st.message();
+
+  st = config.load_properties("sasl.password=top\\u0000secret\n", "nul.properties");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message().find("top"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("[redacted]"), std::string::npos) << st.message();
+
+  st = config.apply_x_option(std::string("linger.ms=5\0", 12));
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message().rfind("-X ", 0), 0u) << st.message();
+  EXPECT_EQ(config.entries(), Config(ClientRole::kProducer).entries());
+}
+
 TEST(KafkaConfig, FileLoadIsAllOrNothing) {
   Config config(ClientRole::kProducer);
   ASSERT_TRUE(config.load_properties("client.id=first\n", "a.properties").ok());

@@ -144,7 +144,8 @@ class WatermarkTracker {
   // detected while nothing arrives. Returns the combined watermark.
   std::int64_t on_processing_time(std::int64_t now_ms);
 
-  // A split assigned later (partition discovery): active, no watermark. No-op if known.
+  // A split assigned later (partition discovery, a rebalance): active, no watermark. No-op if
+  // known and not finished; a finished partition starts over (its old state is dropped).
   void add_partition(std::int32_t partition);
   // The partition reached its stop offset: its output is released and it no longer counts in the
   // combined minimum, from the next tick on (Flink's releaseOutputForSplit). No-op if unknown.

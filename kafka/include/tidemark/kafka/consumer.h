@@ -28,7 +28,7 @@
 // first record whose timestamp is >= T, bounded by the high watermark offset read before.
 //
 // Threading: one thread drives a Consumer. interrupt() may be called from any thread and is
-// async-signal-safe. Views in a PollEvent stay valid until the next poll() or close().
+// async-signal-safe; assignment() may be called from any thread. Views in a PollEvent stay valid until the next poll() or close().
 #pragma once
 
 #include <cstdint>
@@ -158,7 +158,8 @@ class Consumer {
   // poll(); the caller ignores them). Unknown partitions are ignored.
   core::Status unassign(std::span<const std::int32_t> partitions);
 
-  // The partitions currently assigned (by assign() or the group), sorted.
+  // The partitions currently assigned (by assign() or the group), sorted. Safe to call from any
+  // thread while another drives the consumer (a group member's assignment changes inside poll()).
   std::vector<std::int32_t> assignment() const;
 
   // Joins the group and subscribes to `topic`. Errors: kInvalidArgument without a group or after
@@ -177,6 +178,12 @@ class Consumer {
   // (librdkafka may count records fetched ahead in the current batch), or nullopt when nothing
   // was consumed. Errors: kInvalidArgument for an unassigned partition.
   core::Result<std::optional<std::int64_t>> position(std::int32_t partition) const;
+
+  // The partition's high watermark offset as of the last fetch response (librdkafka's cached
+  // value, no request: rd_kafka_get_watermark_offsets), for progress displays; nullopt while
+  // unknown (nothing fetched yet) or when the partition is not of the consumer's topic.
+  // Cheap; call it on the consuming thread.
+  std::optional<std::int64_t> cached_high_watermark(std::int32_t partition) const;
 
   // Commits offsets (the next offset to read: last emitted + 1) for the group, synchronously.
   // Works with assign() (a standalone member) and subscribe(). Errors: kInvalidArgument without

@@ -127,7 +127,14 @@ class TaxiCsvSink final : public Sink {
 void append_base64(std::string& out, std::string_view bytes);
 
 // Which timestamp the Kafka record carries (CreateTime).
-enum class RecordTimestamp : std::uint8_t { kEventTime, kWall };
+//   kEventTime: the event's time (so Kafka timestamps show the disorder too);
+//   kWall:      the wall clock when the record is sent;
+//   kSend:      the producer's clock when the record is sent: with a simulated clock (generated
+//               events), the simulated time of the newest event generated so far (so a held-back
+//               event carries a later timestamp than its event time, deterministically); with
+//               the wall clock or a CSV file, the wall clock. Replays that simulate arrival
+//               (`tidemark consume --processing-time record-timestamp`) use it.
+enum class RecordTimestamp : std::uint8_t { kEventTime, kWall, kSend };
 
 struct ProducerProgress {
   std::uint64_t sent = 0;

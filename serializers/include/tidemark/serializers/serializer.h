@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tidemark/core/events.h"
 #include "tidemark/core/status.h"
@@ -34,6 +35,19 @@ class Serializer {
   // Decodes `bytes` as an event of `type`. Bad bytes of any kind give kMalformed with a message
   // naming the problem; never a crash, an exception or an unbounded allocation.
   virtual core::Result<core::Event> decode(std::string_view bytes, core::EventType type) const = 0;
+
+  // decode() into an event the caller keeps between records, so a format can reuse the storage
+  // `event` already holds (the capacity of its strings) instead of allocating per record: a
+  // consumer decodes record after record into one event. Same results and errors as decode();
+  // on error `event` holds some valid event of unspecified content. The default calls decode()
+  // and move-assigns; formats override it where reuse pays.
+  virtual core::Status decode_into(std::string_view bytes, core::EventType type,
+                                   core::Event& event) const {
+    core::Result<core::Event> decoded = decode(bytes, type);
+    if (!decoded.ok()) return decoded.status();
+    event = std::move(*decoded);
+    return {};
+  }
 };
 
 }  // namespace tidemark::serializers
