@@ -43,6 +43,7 @@ void install_bench_command(CLI::App& app, Context& ctx);    // bench_command.cc:
 void install_bench_kafka(CLI::App& bench, Context& ctx);    // bench_kafka_command.cc
 void install_consume_command(CLI::App& app, Context& ctx);  // consume_command.cc
 void install_offsets_command(CLI::App& app, Context& ctx);  // offsets_command.cc
+void install_verify_command(CLI::App& app, Context& ctx);   // verify_command.cc
 void install_ddl_command(CLI::App& app, Context& ctx);      // ddl_command.cc
 void install_chart_command(CLI::App& app, Context& ctx);    // chart_command.cc
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bounded_flags.h"
 #include "cli_common.h"
 #include "consume_support.h"
 #include "startup_flags.h"
@@ -60,11 +61,7 @@ void install_signal_handlers() {
 struct ConsumeFlags {
   std::string topic;
   StartupFlags start;  // -g, --startup-*, --auto-offset-reset, -o (startup_flags.h)
-  std::string bounded_mode;
-  std::string bounded_timestamp_millis;
-  std::string bounded_timestamp;
-  std::string bounded_specific_offsets;
-  bool exit_at_end = false;
+  BoundedFlags stop;  // --bounded-*, -e (bounded_flags.h)
   std::string count;
   bool explain = false;
   bool commit = false;
@@ -91,7 +88,6 @@ struct Specs {
 };
 
 core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64_t now_ms) {
-  auto given = [&cmd](const char* name) { return cmd.count(name) > 0; };
   Specs s;
 
   // ---- -o (kcat / rpk) ----
@@ -99,21 +95,7 @@ core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64
       parse_offset_alias_flag(f.start, cmd, now_ms);
   if (!parsed_alias.ok()) return parsed_alias.status();
   const std::optional<consumer::OffsetAlias>& alias = *parsed_alias;
-  if (alias) {
-    s.alias_equivalent = alias->flink_equivalent;
-    const std::string o = "-o " + f.start.offset_alias;
-    if (alias->bounded) {
-      for (const char* flag :
-           {"--bounded-mode", "--bounded-timestamp-millis", "--bounded-timestamp",
-            "--bounded-specific-offsets", "--exit-at-end"}) {
-        if (given(flag)) {
-          return core::invalid_argument(o + " and " + std::string(flag) +
-                                        " both say where to stop: give one of them (" + o +
-                                        " means " + alias->flink_equivalent + ")");
-        }
-      }
-    }
-  }
+  if (alias) s.alias_equivalent = alias->flink_equivalent;
 
   // ---- startup ----
   core::Result<StartupSpec> startup = startup_spec_from_flags(
@@ -124,77 +106,10 @@ core::Result<Specs> build_specs(const ConsumeFlags& f, CLI::App& cmd, std::int64
   s.startup = std::move(*startup);
 
   // ---- bounded ----
-  if (alias && alias->bounded) {
-    s.bounded = *alias->bounded;
-  } else {
-    std::optional<BoundedMode> implied;
-    std::string implied_by;
-    if (given("--bounded-timestamp-millis") && given("--bounded-timestamp")) {
-      return core::invalid_argument(
-          "--bounded-timestamp-millis and --bounded-timestamp: give one of them");
-    }
-    if (given("--bounded-timestamp-millis")) {
-      core::Result<std::int64_t> ms =
-          parse_millis_flag("--bounded-timestamp-millis", f.bounded_timestamp_millis);
-      if (!ms.ok()) return ms.status();
-      s.bounded.timestamp_ms = *ms;
-      implied = BoundedMode::kTimestamp;
-      implied_by = "--bounded-timestamp-millis";
-    } else if (given("--bounded-timestamp")) {
-      core::Result<std::int64_t> ms =
-          parse_time_flag("--bounded-timestamp", f.bounded_timestamp, now_ms);
-      if (!ms.ok()) return ms.status();
-      s.bounded.timestamp_ms = *ms;
-      implied = BoundedMode::kTimestamp;
-      implied_by = "--bounded-timestamp";
-    }
-    if (given("--bounded-specific-offsets")) {
-      if (implied) {
-        return core::invalid_argument(implied_by +
-                                      " and --bounded-specific-offsets: give one of them");
-      }
-      core::Result<consumer::SpecificOffsets> m = consumer::parse_specific_offsets(
-          "--bounded-specific-offsets", f.bounded_specific_offsets);
-      if (!m.ok()) return m.status();
-      s.bounded.specific = std::move(*m);
-      implied = BoundedMode::kSpecificOffsets;
-      implied_by = "--bounded-specific-offsets";
-    }
-    if (f.exit_at_end) {
-      if (implied) {
-        return core::invalid_argument("-e/--exit-at-end and " + implied_by +
-                                      ": give one of them (-e is --bounded-mode latest-offset)");
-      }
-      implied = BoundedMode::kLatestOffset;
-      implied_by = "-e/--exit-at-end";
-    }
-    if (given("--bounded-mode")) {
-      core::Result<BoundedMode> mode = consumer::parse_bounded_mode(f.bounded_mode);
-      if (!mode.ok()) return mode.status().with_context("--bounded-mode");
-      if (implied && *implied != *mode) {
-        return core::invalid_argument(implied_by + " applies only with --bounded-mode " +
-                                      std::string(consumer::to_string(*implied)) +
-                                      ", not with --bounded-mode " + f.bounded_mode);
-      }
-      s.bounded.mode = *mode;
-      s.bounded.origin = "--bounded-mode " + f.bounded_mode;
-    } else if (implied) {
-      s.bounded.mode = *implied;
-      s.bounded.origin = implied_by;
-    } else {
-      s.bounded.origin = "default";
-    }
-    if (s.bounded.mode == BoundedMode::kTimestamp && !implied) {
-      return core::invalid_argument(
-          "--bounded-mode timestamp needs --bounded-timestamp-millis MS or --bounded-timestamp "
-          "TIME");
-    }
-    if (s.bounded.mode == BoundedMode::kSpecificOffsets && !implied) {
-      return core::invalid_argument(
-          "--bounded-mode specific-offsets needs --bounded-specific-offsets "
-          "'partition:0,offset:42;...'");
-    }
-  }
+  core::Result<BoundedSpec> bounded = bounded_spec_from_flags(
+      f.stop, f.start, cmd, now_ms, alias, BoundedMode::kUnbounded, "default");
+  if (!bounded.ok()) return bounded.status();
+  s.bounded = std::move(*bounded);
   return s;
 }
 
@@ -560,19 +475,7 @@ void install_consume_command(CLI::App& app, Context& ctx) {
                    "--subscribe joins");
 
   add_startup_options(*cmd, flags->start, " (default earliest-offset)");
-  cmd->add_option("--bounded-mode", flags->bounded_mode,
-                  "Where to stop (Flink: scan.bounded.mode): unbounded (default), latest-offset, "
-                  "group-offsets, timestamp, specific-offsets; stops are exclusive");
-  cmd->add_option("--bounded-timestamp-millis", flags->bounded_timestamp_millis,
-                  "Stop before the first record whose timestamp is >= MS (Flink: "
-                  "scan.bounded.timestamp-millis); implies --bounded-mode timestamp");
-  cmd->add_option("--bounded-timestamp", flags->bounded_timestamp,
-                  "The same as a time: ISO-8601, epoch ms, or relative to now (-5m)");
-  cmd->add_option("--bounded-specific-offsets", flags->bounded_specific_offsets,
-                  "'partition:0,offset:100;...' stop offsets (Flink: "
-                  "scan.bounded.specific-offsets); implies --bounded-mode specific-offsets");
-  cmd->add_flag("-e,--exit-at-end", flags->exit_at_end,
-                "Stop at the end offsets read at start (kcat -e; --bounded-mode latest-offset)");
+  add_bounded_options(*cmd, flags->stop, " (default unbounded)");
   cmd->add_option("-c,--count", flags->count,
                   "Stop after N records (exit 3 if a bounded end comes first)");
   add_offset_alias_option(

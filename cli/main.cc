@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
            install_produce_command,
            install_consume_command,
            install_offsets_command,
+           install_verify_command,
            install_ddl_command,
            install_perf_command,
            install_bench_command,

@@ -118,7 +118,8 @@ void install_produce_command(CLI::App& app, Context& ctx) {
   add_produce_options(*cmd, *flags, ProduceCommand::kProduce);
   cmd->footer(
       "Every record carries the headers content-type, tidemark-event-type and tidemark-seq (the "
-      "event's index in the global stream), plus tidemark-delay-ms when disorder is on.\n"
+      "event's index in the global stream), plus tidemark-instance (i/N) with --instance and "
+      "tidemark-delay-ms when disorder is on.\n"
       "The same --seed, --count and options with --clock simulated give byte-identical payloads "
       "and keys; compare runs by the fingerprint printed at the end.\n"
       "--dry-run writes JSON formats one event per line and binary formats (protobuf, thrift) "

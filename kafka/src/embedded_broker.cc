@@ -6,6 +6,8 @@
 
 #include "config_internal.h"
 #include "embedded_broker_internal.h"
+#include "tidemark/kafka/config.h"
+#include "tidemark/kafka/metadata.h"
 
 namespace tidemark::kafka {
 
@@ -152,6 +154,164 @@ Status EmbeddedBroker::create_topic(std::string_view name, int partitions) {
   }
   return Status(core::StatusCode::kKafka,
                 "embedded broker: cannot create topic '" + topic + "': " + rd_kafka_err2str(err));
+}
+
+// ---- faults ------------------------------------------------------------------------------------
+
+std::string_view to_string(KafkaApi api) noexcept {
+  switch (api) {
+    case KafkaApi::kProduce:
+      return "Produce";
+    case KafkaApi::kFetch:
+      return "Fetch";
+    case KafkaApi::kListOffsets:
+      return "ListOffsets";
+    case KafkaApi::kMetadata:
+      return "Metadata";
+    case KafkaApi::kOffsetCommit:
+      return "OffsetCommit";
+    case KafkaApi::kOffsetFetch:
+      return "OffsetFetch";
+    case KafkaApi::kFindCoordinator:
+      return "FindCoordinator";
+    case KafkaApi::kJoinGroup:
+      return "JoinGroup";
+    case KafkaApi::kHeartbeat:
+      return "Heartbeat";
+    case KafkaApi::kLeaveGroup:
+      return "LeaveGroup";
+    case KafkaApi::kSyncGroup:
+      return "SyncGroup";
+    case KafkaApi::kApiVersions:
+      return "ApiVersions";
+    case KafkaApi::kInitProducerId:
+      return "InitProducerId";
+  }
+  return "Unknown";
+}
+
+std::string_view to_string(BrokerError error) noexcept {
+  if (error == BrokerError::kDisconnect) return "DISCONNECT";
+  return rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error));
+}
+
+namespace {
+
+rd_kafka_resp_err_t to_rd(BrokerError error) {
+  return error == BrokerError::kDisconnect ? RD_KAFKA_RESP_ERR__TRANSPORT
+                                           : static_cast<rd_kafka_resp_err_t>(error);
+}
+
+Status mock_status(rd_kafka_resp_err_t err, const std::string& what) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status();
+  return Status(core::StatusCode::kKafka,
+                "embedded broker: " + what + ": " + rd_kafka_err2str(err));
+}
+
+}  // namespace
+
+Status EmbeddedBroker::check_broker(int broker_id) const {
+  if (broker_id < 1 || broker_id > impl_->brokers) {
+    return core::invalid_argument("embedded broker: there is no broker " +
+                                  std::to_string(broker_id) + " (the brokers are 1.." +
+                                  std::to_string(impl_->brokers) + ")");
+  }
+  return Status();
+}
+
+Status EmbeddedBroker::set_broker_down(int broker_id) {
+  TIDEMARK_RETURN_IF_ERROR(check_broker(broker_id));
+  return mock_status(rd_kafka_mock_broker_set_down(impl_->cluster, broker_id),
+                     "setting broker " + std::to_string(broker_id) + " down");
+}
+
+Status EmbeddedBroker::set_broker_up(int broker_id) {
+  TIDEMARK_RETURN_IF_ERROR(check_broker(broker_id));
+  return mock_status(rd_kafka_mock_broker_set_up(impl_->cluster, broker_id),
+                     "setting broker " + std::to_string(broker_id) + " up");
+}
+
+Status EmbeddedBroker::set_round_trip_time(int broker_id, int ms) {
+  TIDEMARK_RETURN_IF_ERROR(check_broker(broker_id));
+  if (ms < 0) {
+    return core::invalid_argument("embedded broker: round-trip time " + std::to_string(ms) +
+                                  " ms is negative");
+  }
+  return mock_status(rd_kafka_mock_broker_set_rtt(impl_->cluster, broker_id, ms),
+                     "setting the round-trip time of broker " + std::to_string(broker_id));
+}
+
+void EmbeddedBroker::push_request_errors(KafkaApi api, std::span<const BrokerError> errors) {
+  if (errors.empty()) return;
+  std::vector<rd_kafka_resp_err_t> codes;
+  codes.reserve(errors.size());
+  for (const BrokerError e : errors) codes.push_back(to_rd(e));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster, static_cast<int16_t>(api), codes.size(),
+                                          codes.data());
+}
+
+void EmbeddedBroker::clear_request_errors(KafkaApi api) {
+  rd_kafka_mock_clear_request_errors(impl_->cluster, static_cast<int16_t>(api));
+}
+
+Status EmbeddedBroker::push_broker_responses(int broker_id, KafkaApi api,
+                                             std::span<const InjectedResponse> responses) {
+  TIDEMARK_RETURN_IF_ERROR(check_broker(broker_id));
+  for (const InjectedResponse& r : responses) {
+    if (r.delay_ms < 0) {
+      return core::invalid_argument("embedded broker: response delay " +
+                                    std::to_string(r.delay_ms) + " ms is negative");
+    }
+  }
+  // The mock takes (error, rtt) pairs as varargs; push them one at a time, in order.
+  for (const InjectedResponse& r : responses) {
+    TIDEMARK_RETURN_IF_ERROR(mock_status(
+        rd_kafka_mock_broker_push_request_error_rtts(
+            impl_->cluster, broker_id, static_cast<int16_t>(api), 1, to_rd(r.error), r.delay_ms),
+        "injecting " + std::string(to_string(api)) + " responses on broker " +
+            std::to_string(broker_id)));
+  }
+  return Status();
+}
+
+Result<std::size_t> EmbeddedBroker::pending_broker_responses(int broker_id, KafkaApi api) const {
+  TIDEMARK_RETURN_IF_ERROR(check_broker(broker_id));
+  std::size_t count = 0;
+  TIDEMARK_RETURN_IF_ERROR(
+      mock_status(rd_kafka_mock_broker_error_stack_cnt(impl_->cluster, broker_id,
+                                                       static_cast<int16_t>(api), &count),
+                  "counting the injected responses of broker " + std::to_string(broker_id)));
+  return count;
+}
+
+Status EmbeddedBroker::move_partition_leader(std::string_view topic, std::int32_t partition,
+                                             int broker_id) {
+  TIDEMARK_RETURN_IF_ERROR(validate_topic_name(topic));
+  TIDEMARK_RETURN_IF_ERROR(check_broker(broker_id));
+  if (partition < 0) {
+    return core::invalid_argument("embedded broker: partition " + std::to_string(partition) +
+                                  " of topic '" + std::string(topic) + "' is negative");
+  }
+  const std::string name(topic);
+  // The mock creates a topic it does not know when asked to move its leader; look it up first
+  // (through the cluster's own metadata, which never creates topics) so that a typo is an
+  // error, not a new topic.
+  {
+    Result<std::unique_ptr<AdminClient>> admin =
+        AdminClient::create(Config(ClientRole::kConsumer), impl_->bootstrap);
+    if (!admin.ok()) return admin.status();
+    Result<TopicInfo> info = (*admin)->describe_topic(name, 10000);
+    if (!info.ok()) return info.status().with_context("embedded broker");
+    if (static_cast<std::size_t>(partition) >= info->partitions.size()) {
+      return core::not_found("embedded broker: topic '" + name + "' has no partition " +
+                             std::to_string(partition) + " (it has " +
+                             std::to_string(info->partitions.size()) + ")");
+    }
+  }
+  const rd_kafka_resp_err_t err =
+      rd_kafka_mock_partition_set_leader(impl_->cluster, name.c_str(), partition, broker_id);
+  return mock_status(err, "moving the leader of '" + name + "'[" + std::to_string(partition) +
+                              "] to broker " + std::to_string(broker_id));
 }
 
 namespace internal {

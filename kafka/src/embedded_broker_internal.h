@@ -1,6 +1,6 @@
 // Private to kafka/ (and to tests that are built with kafka/src on their include path): the
-// librdkafka pieces behind an EmbeddedBroker, for fault injection with rdkafka_mock.h
-// (rd_kafka_mock_broker_set_down, rd_kafka_mock_push_request_errors, ...).
+// librdkafka pieces behind an EmbeddedBroker, for what EmbeddedBroker's own fault API
+// (set_broker_down, push_request_errors, ...) does not cover in rdkafka_mock.h.
 #pragma once
 
 #include <librdkafka/rdkafka.h>

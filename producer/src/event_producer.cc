@@ -415,6 +415,9 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
   if (o.idle) idle_text = std::to_string(o.idle->partition);
   std::vector<kafka::RecordHeader> headers;
   const std::string event_type_name(core::event_type_name(o.type));
+  // Sharded runs say which instance wrote a record, so `tidemark verify` knows which seqs to
+  // expect (i, i+N, i+2N, ...); an unsharded run's records have no such header (0/1).
+  const std::string instance_text = o.shard.count > 1 ? o.shard.to_string() : std::string();
   const std::string_view content_type = o.serializer->content_type();
 
   bool interrupted_send = false;
@@ -441,12 +444,13 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
     if (o.tidemark_headers) {
       headers.push_back({serializers::kContentTypeHeader, content_type});
       headers.push_back({serializers::kEventTypeHeader, event_type_name});
-      headers.push_back({"tidemark-seq", seq_text});
+      headers.push_back({serializers::kSeqHeader, seq_text});
+      if (!instance_text.empty()) headers.push_back({serializers::kInstanceHeader, instance_text});
     }
     if (delay_ms && o.tidemark_headers) {
       delay_text.clear();
       append_i64(delay_text, *delay_ms);
-      headers.push_back({"tidemark-delay-ms", delay_text});
+      headers.push_back({serializers::kDelayHeader, delay_text});
     }
     kafka::OutgoingRecord record;
     std::optional<std::int32_t> redirected_from;

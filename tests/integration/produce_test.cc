@@ -122,6 +122,7 @@ TEST_F(ProduceTest, LabJsonRecordsCarryHeadersEventTimeAndNoKey) {
     ASSERT_TRUE(r.header("tidemark-seq").has_value());
     seqs.insert(std::stoull(*r.header("tidemark-seq")));
     EXPECT_FALSE(r.header("tidemark-delay-ms").has_value());
+    EXPECT_FALSE(r.header("tidemark-instance").has_value());  // unsharded: 0/1 goes unsaid
     EXPECT_FALSE(r.key.has_value());
     EXPECT_EQ(r.timestamp_type, RD_KAFKA_TIMESTAMP_CREATE_TIME);
     EXPECT_EQ(r.timestamp, lab_event_timestamp(r.value)) << r.value;
@@ -191,6 +192,13 @@ TEST_F(ProduceTest, TwoShardsUnionIsTheWholeRun) {
     ASSERT_TRUE(r.key.has_value());  // web: keyed by ip
     // On the partition librdkafka's default partitioner (consistent_random) gives the key.
     EXPECT_EQ(r.partition, static_cast<std::int32_t>(crc32(*r.key) % 2)) << "key " << *r.key;
+    EXPECT_FALSE(r.header("tidemark-instance").has_value());
+  }
+  // Each shard's records say which instance wrote them, and that instance owns their seq.
+  for (const ReadRecord& r : b) {
+    const std::uint64_t seq = std::stoull(r.header("tidemark-seq").value_or("0"));
+    EXPECT_EQ(r.header("tidemark-instance"),
+              std::optional<std::string>(seq % 2 == 0 ? "0/2" : "1/2"));
   }
   EXPECT_EQ(summarize(a), summarize(b));
 }

@@ -5,8 +5,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,9 +29,20 @@ struct ReadRecord {
 };
 
 // Reads `expected` records of `topic` (all `partitions`, from the beginning; fetching metadata
-// first so the mock cluster adds no delay), giving up after 15 s. Failures are reported with
-// ADD_FAILURE. With one partition the order is the produce order.
+// first so the mock cluster adds no delay), giving up when no record came for 15 s. Failures are
+// reported with ADD_FAILURE. With one partition the order is the produce order.
 std::vector<ReadRecord> read_back(const std::string& bootstrap, const std::string& topic,
                                   int partitions, std::size_t expected);
+
+// The same without keeping the records (for millions of them): calls `each` with every
+// record as librdkafka delivers it, in each partition's order, until `expected` records were
+// read or `timeout_s` seconds passed without a new record. Returns how many were read.
+std::size_t read_back_each(const std::string& bootstrap, const std::string& topic, int partitions,
+                           std::size_t expected,
+                           const std::function<void(const rd_kafka_message_t&)>& each,
+                           int timeout_s = 15);
+
+// The value of the last header `name` of a message, if any.
+std::optional<std::string_view> header_of(const rd_kafka_message_t& message, const char* name);
 
 }  // namespace tidemark::testing

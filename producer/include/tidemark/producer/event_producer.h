@@ -11,7 +11,8 @@
 // Sequence numbers: an event's `seq` is its index in the global event sequence (so with
 // `--instance i/N` the seqs of one instance are i, i+N, i+2N, ...). It is the record's
 // `tidemark-seq` header, the DeliveryReport opaque and the manifest's `seq`; the seqs of the N
-// shards of a run are disjoint and their union is the seqs of the unsharded run.
+// shards of a run are disjoint and their union is the seqs of the unsharded run. With N > 1 every
+// record also carries `tidemark-instance: i/N`, so a reader knows which seqs to expect.
 //
 // Counts and rate are for the whole (global) stream: `count` events in total, of which this
 // instance emits its share; `rate` events/s in total, each instance pacing its own events on the
@@ -170,7 +171,8 @@ struct EventProducerOptions {
   DisorderOptions disorder;  // seed is set from `seed` by run()
   std::vector<std::pair<std::string, std::string>> extra_headers;  // -H k=v
   // false (`--no-headers`): records carry no tidemark headers (content-type,
-  // tidemark-event-type, tidemark-seq, tidemark-delay-ms, tidemark-redirected-from; the
+  // tidemark-event-type, tidemark-seq, tidemark-instance, tidemark-delay-ms,
+  // tidemark-redirected-from; the
   // manifest still records redirected_from), only extra_headers, as kcat and the
   // lab's Python producer send them. With librdkafka 2.0.2 every header costs an allocation on
   // send and a cache miss in the batch writer, so this about doubles the records/s

@@ -16,6 +16,13 @@ namespace tidemark::serializers {
 // Header names tidemark writes on every record.
 inline constexpr std::string_view kContentTypeHeader = "content-type";
 inline constexpr std::string_view kEventTypeHeader = "tidemark-event-type";
+// The producer's sequence headers (docs/producing.md): the event's index in the whole stream,
+// the producer instance "i/N" (written only when N > 1; absent means 0/1), and, when disorder is
+// on, how far the event time is behind the largest one emitted before it. `tidemark verify`
+// reads them.
+inline constexpr std::string_view kSeqHeader = "tidemark-seq";
+inline constexpr std::string_view kInstanceHeader = "tidemark-instance";
+inline constexpr std::string_view kDelayHeader = "tidemark-delay-ms";
 
 class SerializerRegistry {
  public:
