@@ -79,6 +79,28 @@ int main(int argc, char** argv) {
               << "\nRun 'tidemark --help' for usage.\n";
     return kExitUsage;
   }
+  // The same one level down, for the commands that need a command of their own (perf, bench):
+  // `tidemark perf` and `tidemark bench frob` name what is missing or unknown and the choices.
+  if (argc > 1 && argv[1][0] != '-') {
+    CLI::App* command = app.get_subcommand(argv[1]);
+    if (command->get_require_subcommand_min() > 0) {
+      const std::string name(argv[1]);
+      if (argc == 2) {
+        std::cerr << "tidemark: error: " << name << " needs a command (commands: "
+                  << subcommand_names(*command) << ")\nRun 'tidemark " << name
+                  << " --help' for usage.\n";
+        return kExitUsage;
+      }
+      if (argv[2][0] != '-' && !is_subcommand(*command, argv[2])) {
+        std::cerr << redact_command_line_secrets("tidemark: error: unknown " + name +
+                                                 " command '" + std::string(argv[2]) +
+                                                 "' (commands: " +
+                                                 subcommand_names(*command) + ")")
+                  << "\nRun 'tidemark " << name << " --help' for usage.\n";
+        return kExitUsage;
+      }
+    }
+  }
   // The same for an option before the command (`tidemark --topic t produce`).
   if (argc > 1 && argv[1][0] == '-') {
     const std::string word(argv[1]);

@@ -129,6 +129,32 @@ const std::vector<BadInput> kCatalogue = {
     {"consume -t t --event-time-field test_data", 2, "--event-time-field: field 'test_data' of lab events is not a time"},
     {"consume -t t --processing-time record-timestamp", 2, "--processing-time record-timestamp merges the partitions in timestamp order, which needs an end"},
     {"consume -t t --watermark-trace {tmp}/no/such/dir/t.csv", 2, "--watermark-trace '{tmp}/no/such/dir/t.csv': cannot be created"},
+    // ---- verify ----
+    {"verify", 2, "-t/--topic is required"},
+    {"verify -t t -c -3", 2, "-c/--count '-3': not a non-negative whole number"},
+    {"verify -t t --startup-mode sometimes", 2, "startup mode 'sometimes' is not one of"},
+    {"verify -t t --output xml", 2, "--output: xml not in {auto,table,json}"},
+    {"verify -t t -b {closed}", 1, "nothing answers at 127.0.0.1:1"},
+    {"verify -t nosuchtopic -b {broker}", 1, "topic 'nosuchtopic' does not exist on {broker}"},
+    // ---- offsets ----
+    {"offsets", 2, "-t/--topic is required"},
+    {"offsets -t nosuchtopic -b {broker}", 1, "topic 'nosuchtopic' does not exist on {broker}"},
+    {"offsets set -t present -g g -b {broker}", 2, "a startup mode is required: --startup-mode earliest-offset"},
+    {"offsets set -t present -g g --startup-mode timestamp -b {broker}", 2, "--startup-mode timestamp needs --startup-timestamp-millis MS or --startup-timestamp TIME"},
+    // ---- perf ----
+    {"perf", 2, "perf needs a command (commands: produce, consume)"},
+    {"perf frob", 2, "unknown perf command 'frob' (commands: produce, consume)"},
+    {"perf produce -t t --repeat 0", 2, "--repeat '0': must be at least 1"},
+    {"perf produce -t t --rate fast", 2, "bad rate 'fast'"},
+    {"perf consume -t t --messages abc", 2, "--messages 'abc': not a non-negative whole number"},
+    {"perf consume -t nosuchtopic -b {broker}", 1, "topic 'nosuchtopic' does not exist on {broker}"},
+    // ---- bench ----
+    {"bench frob", 2, "unknown bench command 'frob' (commands: serializers, kafka)"},
+    {"bench serializers --event pizza", 2, "--event 'pizza': use lab, web, taxi or all"},
+    {"bench serializers --format xml", 2, "--format: unknown format 'xml'"},
+    {"bench serializers --from-csv {tmp}/missing.csv", 1, "--from-csv: cannot open '{tmp}/missing.csv'"},
+    {"bench kafka -c 0", 2, "-c/--count '0': expected a whole number from 1 to 100000000"},
+    {"bench kafka --rate -5", 2, "--rate: bad rate '-5'"},
     // ---- demo ----
     {"demo --out {tmp}/bad.properties", 2, "--out '{tmp}/bad.properties': exists and is not a directory"},
     {"demo --seed many", 2, "--seed 'many': not a whole number"},
@@ -274,7 +300,8 @@ TEST_F(BadInputCatalogue, CoversEveryCommandWithAtLeastFortyRows) {
     words >> command;
     ++per_command[command];
   }
-  for (const char* command : {"demo", "produce", "consume", "ddl", "broker", "formats", "chart"}) {
+  for (const char* command : {"demo", "produce", "consume", "offsets", "verify", "ddl", "perf",
+                              "bench", "broker", "formats", "chart"}) {
     EXPECT_GE(per_command[command], 1) << command;
   }
 }

@@ -97,6 +97,8 @@ TEST_F(Secrets, ProduceWithDebugLogsStatsAndManifestShowsNone) {
 }
 
 TEST_F(Secrets, ConsumeAndExplainWithDebugLogsShowNone) {
+  // verify reads the topic through the same consumer; the topic is missing here (exit 1).
+  expect_no_secret("verify -b embedded -t s -X debug=all" + x_flags(), 1);
   expect_no_secret("consume -b embedded -t s -e -X debug=all" + x_flags(), 0);
   expect_no_secret("consume -b embedded -t s -e --explain -X debug=all -F " + properties(), 0);
   // With event time: the trace and the window results are files it writes too.
@@ -127,6 +129,12 @@ TEST_F(Secrets, FailedConnectionsShowNone) {
   // Nothing listens: librdkafka's connection errors and tidemark's "nothing answers".
   expect_no_secret("produce -b 127.0.0.1:1 -t s -c 1 -X debug=all" + x_flags(), 1);
   expect_no_secret("consume -b 127.0.0.1:1 -t s -e -F " + properties(), 1);
+  expect_no_secret("verify -b 127.0.0.1:1 -t s -X debug=all" + x_flags(), 1);
+  expect_no_secret("offsets -b 127.0.0.1:1 -t s -X debug=all" + x_flags(), 1);
+  expect_no_secret("offsets set -b 127.0.0.1:1 -t s -g g --startup-mode earliest-offset --execute "
+                   "-X debug=all -F " +
+                       properties(),
+                   1);
   // SASL against a broker without it: the handshake fails, delivery times out (exit 1).
   expect_no_secret(
       "produce -b embedded -t s -c 2 -X security.protocol=sasl_plaintext "
