@@ -47,12 +47,6 @@ core::Result<std::uint64_t> parse_positive(std::string_view flag, const std::str
   return v;
 }
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 // "123.4 (120.1-130.2)": the median with the range over repetitions.
 std::string with_range(const perf::Spread& s, int digits) {
   return fixed(s.median, digits) + " (" + fixed(s.min, digits) + "-" + fixed(s.max, digits) + ")";

@@ -58,12 +58,6 @@ core::Result<std::uint64_t> parse_count(std::string_view flag, const std::string
   return v;
 }
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 std::string latency_cell(const perf::LatencySummary& s) {
   if (s.count == 0) return "-";
   return fixed(s.p50_ms, 2) + " / " + fixed(s.p99_ms, 2) + " / " + fixed(s.p999_ms, 2) + " / " +

@@ -204,4 +204,10 @@ core::Status write_text_file(const std::string& path, const std::string& text,
   return {};
 }
 
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
 }  // namespace tidemark::cli

@@ -104,6 +104,9 @@ core::Status write_text_file(const std::string& path, const std::string& text,
                              std::string_view flag);
 
 // Appends a JSON string literal (quotes and escapes) to out; for the CLI's own JSON output.
+// v with `digits` decimals ("%.*f"), for the tables of perf and bench.
+std::string fixed(double v, int digits);
+
 void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace tidemark::cli

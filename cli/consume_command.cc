@@ -41,15 +41,15 @@ using consumer::BoundedSpec;
 using consumer::StartupMode;
 using consumer::StartupSpec;
 
-std::atomic<bool> g_stop{false};
+std::atomic<bool> g_consume_stop{false};
 std::atomic<consumer::EventConsumer*> g_consumer{nullptr};
 
 extern "C" void on_consume_signal(int) {
-  g_stop.store(true);
+  g_consume_stop.store(true);
   if (consumer::EventConsumer* c = g_consumer.load()) c->interrupt();
 }
 
-void install_signal_handlers() {
+void install_consume_signal_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_consume_signal;
   sigemptyset(&sa.sa_mask);
@@ -281,7 +281,7 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
     partitions = static_cast<int>(*p);
   }
   std::string bootstrap = bootstrap_or_default(f.bootstrap, config);
-  install_signal_handlers();
+  install_consume_signal_handlers();
   // librdkafka allocates every consumed record's headers and frees them with the record: keep
   // the heap top instead of trimming and faulting it in again (a tenth of the CPU of a replay).
   tune_allocator_for_producing();
@@ -420,7 +420,7 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
   }
 
   consumer::ConsumeStats stats;
-  core::Status st = event_consumer.run(plan ? &*plan : nullptr, *sink, &g_stop, stats);
+  core::Status st = event_consumer.run(plan ? &*plan : nullptr, *sink, &g_consume_stop, stats);
   if (live) live->clear();
   bool input_ended = false;
   if (event_time_sink != nullptr) {

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "cli_common.h"
+#include "startup_flags.h"
 #include "tidemark/consumer/offset_spec.h"
 #include "tidemark/core/events.h"
 #include "tidemark/core/time.h"
@@ -250,16 +251,6 @@ void comment(std::string& out, std::string_view text) {
     text.remove_prefix(cut);
     while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   }
-}
-
-core::Result<std::int64_t> parse_millis_flag(std::string_view flag, const std::string& text) {
-  std::int64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < 0) {
-    return core::invalid_argument(std::string(flag) + " " + core::quoted(text) +
-                                  ": expected epoch milliseconds (a whole number >= 0)");
-  }
-  return v;
 }
 
 core::Result<std::int64_t> parse_delay_flag(std::string_view flag, const std::string& text) {

@@ -37,12 +37,6 @@ struct PerfProduceFlags {
   std::string record_size;
 };
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 // CPU time of the whole process (all threads: the producer's, librdkafka's, the embedded
 // broker's), seconds.
 double process_cpu_seconds() {

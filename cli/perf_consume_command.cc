@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "startup_flags.h"
 #include "produce_options.h"  // install_stop_signals, tune_allocator_for_producing, FilePtr
 #include "tidemark/consumer/event_consumer.h"
 #include "tidemark/kafka/embedded_broker.h"
@@ -57,26 +58,6 @@ struct PerfConsumeFlags {
   std::string group;
   std::string timeout;
 };
-
-core::Status bad_flag(std::string_view flag, const std::string& value, std::string_view what) {
-  return core::invalid_argument(std::string(flag) + " " + core::quoted(value) + ": " +
-                                std::string(what));
-}
-
-core::Result<std::uint64_t> parse_u64_flag(std::string_view flag, const std::string& text) {
-  std::uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return bad_flag(flag, text, "not a non-negative whole number");
-  }
-  return v;
-}
-
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 // kafka-consumer-perf-test's default --date-format, yyyy-MM-dd HH:mm:ss:SSS, in local time.
 std::string format_time(SystemClock::time_point t) {

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <random>
 
+#include "startup_flags.h"
 #include "tidemark/core/time.h"
 #include "tidemark/kafka/metadata.h"
 #include "tidemark/producer/clock.h"
@@ -23,33 +24,13 @@ namespace tidemark::cli {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
+std::atomic<bool> g_produce_stop{false};
 std::atomic<kafka::Producer*> g_producer{nullptr};
 
 extern "C" void on_stop_signal(int signal_number) {
   (void)signal_number;
-  g_stop.store(true);
+  g_produce_stop.store(true);
   if (kafka::Producer* p = g_producer.load()) p->interrupt();
-}
-
-core::Status bad_flag(std::string_view flag, const std::string& value, std::string_view what) {
-  return core::invalid_argument(std::string(flag) + " " + core::quoted(value) + ": " +
-                                std::string(what));
-}
-
-core::Result<std::uint64_t> parse_u64_flag(std::string_view flag, const std::string& text) {
-  std::uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return bad_flag(flag, text, "not a non-negative whole number");
-  }
-  return v;
-}
-
-std::int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string format_count(double v) {
@@ -423,15 +404,15 @@ const std::atomic<bool>* install_stop_signals() {
   sa.sa_flags = SA_RESTART;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  return &g_stop;
+  return &g_produce_stop;
 }
 
 void set_interruptible_producer(kafka::Producer* producer) {
   g_producer.store(producer);
-  if (producer != nullptr && g_stop.load()) producer->interrupt();
+  if (producer != nullptr && g_produce_stop.load()) producer->interrupt();
 }
 
-bool stop_requested() { return g_stop.load(); }
+bool stop_requested() { return g_produce_stop.load(); }
 
 std::function<void(const producer::ProducerProgress&)> progress_printer(bool& shown) {
   if (::isatty(STDERR_FILENO) != 1) return {};

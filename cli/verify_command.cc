@@ -25,15 +25,15 @@ namespace tidemark::cli {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
+std::atomic<bool> g_verify_stop{false};
 std::atomic<consumer::TopicVerifier*> g_verifier{nullptr};
 
 extern "C" void on_verify_signal(int) {
-  g_stop.store(true);
+  g_verify_stop.store(true);
   if (consumer::TopicVerifier* v = g_verifier.load()) v->interrupt();
 }
 
-void install_signal_handlers() {
+void install_verify_signal_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_verify_signal;
   sigemptyset(&sa.sa_mask);
@@ -239,7 +239,7 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
   }
 
   std::string bootstrap = bootstrap_or_default(f.bootstrap, config);
-  install_signal_handlers();
+  install_verify_signal_handlers();
   core::Result<std::unique_ptr<kafka::EmbeddedBroker>> embedded =
       start_or_check_broker(config, bootstrap, f.topic, partitions);
   if (!embedded.ok()) return report_error(embedded.status());
@@ -266,7 +266,7 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
             << bounded->origin << "]\n";
 
   consumer::TopicVerification result;
-  const core::Status st = (*verifier)->run(*plan, &g_stop, result);
+  const core::Status st = (*verifier)->run(*plan, &g_verify_stop, result);
   if (!st.ok()) return report_error(st);
   const bool interrupted = result.stats.end == consumer::ConsumeEnd::kInterrupted;
   const consumer::SequenceReport& r = result.report;

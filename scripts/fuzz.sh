@@ -24,8 +24,12 @@ if ! command -v clang++ >/dev/null; then
 fi
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# A build directory configured before keeps its choice of tests (.ci/run builds the unit tests
+# in the same directory, so the libraries are compiled once for both); a new one has none.
+tests=()
+[ -f "$build/CMakeCache.txt" ] || tests=(-DTIDEMARK_BUILD_TESTS=OFF)
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS="-O1" -DTIDEMARK_BUILD_FUZZ=ON -DTIDEMARK_BUILD_TESTS=OFF \
+  -DCMAKE_CXX_FLAGS="-O1" -DTIDEMARK_BUILD_FUZZ=ON "${tests[@]}" \
   -DTIDEMARK_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 
 if [ "${1:-}" = "--seeds" ]; then

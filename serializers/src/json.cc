@@ -579,6 +579,10 @@ Status bad_field(EventType type, const FieldInfo& field, std::string_view proble
   return core::malformed(std::move(message));
 }
 
+Status duplicate_key(std::string_view key) {
+  return core::malformed("key " + core::quoted(std::string(key)) + " appears twice in one object");
+}
+
 Status bad_json(simdjson::error_code error) {
   return core::malformed(std::string("not a valid JSON object: ") + simdjson::error_message(error));
 }
@@ -984,6 +988,11 @@ bool for_each_field(od::object& object, const std::array<FieldInfo, N>& fields, 
     if (error) return fail(status, bad_json(error));
     if (index < 0) continue;  // an unknown key: the iteration skips its value
     const auto i = static_cast<std::size_t>(index);
+    // A key given twice is refused (as json-nlohmann refuses it): which of the two values
+    // counts is not defined by JSON, and a reader must not pick one silently.
+    if ((seen >> i) & 1u) [[unlikely]] {
+      return fail(status, duplicate_key(fields[i].name));
+    }
     seen |= 1u << i;
     expected = i + 1;
     if (!on_field(i, field.value())) return false;

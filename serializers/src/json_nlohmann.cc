@@ -18,6 +18,7 @@
 // rounds the last of 17 digits the other way. Both texts read back to the same double, so each
 // reader decodes the other's output to an equal event (json_test.cc checks this on random bit
 // patterns).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -26,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "factories.h"
 #include "tidemark/core/events.h"
@@ -302,8 +304,31 @@ class JsonNlohmannSerializer final : public Serializer {
       // given the length, and would accept `{...}<NUL>anything`. A raw NUL is never valid JSON
       // (not whitespace, not allowed unescaped in a string). Found by fuzz/json_differential.
       if (bytes.find('\0') != std::string_view::npos) return core::malformed("not valid JSON");
-      const json j = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+      // The DOM keeps the last of two equal keys; `json` refuses a known key given twice, so
+      // the reference refuses any key given twice (found by fuzz/json_differential: an invalid
+      // first value that a later one replaced). The keys of each open object are listed while
+      // parsing.
+      std::vector<std::vector<std::string>> open_objects;
+      std::string duplicate;
+      const json::parser_callback_t watch_keys = [&](int, json::parse_event_t event,
+                                                     json& parsed) {
+        if (event == json::parse_event_t::object_start) {
+          open_objects.emplace_back();
+        } else if (event == json::parse_event_t::object_end) {
+          open_objects.pop_back();
+        } else if (event == json::parse_event_t::key && duplicate.empty()) {
+          std::vector<std::string>& keys = open_objects.back();
+          const std::string& key = parsed.get_ref<const std::string&>();
+          if (std::find(keys.begin(), keys.end(), key) != keys.end()) duplicate = key;
+          keys.push_back(key);
+        }
+        return true;
+      };
+      const json j = json::parse(bytes, watch_keys, /*allow_exceptions=*/false);
       if (j.is_discarded()) return core::malformed("not valid JSON");
+      if (!duplicate.empty()) {
+        return core::malformed("key " + core::quoted(duplicate) + " appears twice in one object");
+      }
       if (!j.is_object()) return core::malformed("not a JSON object");
       core::Event event;
       Status status;
