@@ -189,6 +189,12 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
           "--processing-time record-timestamp merges the partitions in timestamp order, which "
           "needs an end: add a bounded mode (-e, --bounded-mode latest-offset, ...)"));
     }
+    if (f.commit) {
+      return report_error(core::invalid_argument(
+          "--commit commits what was written, and --processing-time record-timestamp holds "
+          "records back to merge the partitions, so a commit could run ahead of the output: "
+          "drop --commit (or the processing-time flag)"));
+    }
   }
   // The window results' file is created now, so a path that cannot be written is a usage error.
   std::FILE* window_file = nullptr;

@@ -46,6 +46,7 @@ class DecodeErrorReporter : public consumer::RecordSink {
   explicit DecodeErrorReporter(consumer::RecordSink& inner) : inner_(inner) {}
   core::Status write(const consumer::DecodedRecord& r) override;
   core::Status flush() override { return inner_.flush(); }
+  core::Status sync() override { return inner_.sync(); }
   void on_assigned(std::span<const std::int32_t> p) override { inner_.on_assigned(p); }
   void on_finished(std::int32_t p) override { inner_.on_finished(p); }
   core::Status on_tick() override { return inner_.on_tick(); }

@@ -298,6 +298,12 @@ Status EventConsumer::Impl::run_loop(RecordSink& sink, const std::atomic<bool>* 
       if (options.commit &&
           now - last_commit >= std::chrono::milliseconds(options.commit_interval_ms)) {
         last_commit = now;
+        // What is committed must be written first: a crash after the commit would otherwise
+        // lose the records still in the output's buffer (at-least-once, not at-most-once).
+        if (Status st = sink.sync(); !st.ok()) {
+          failure = st;
+          break;
+        }
         if (Status st = commit({}); !st.ok()) warn(st);
       }
     }
@@ -420,7 +426,12 @@ Status EventConsumer::run(const ConsumePlan* plan, RecordSink& sink, const std::
       }
       // Revoked: commit what this member emitted before another one takes over.
       if (im.options.commit && !ev.lost) {
-        if (Status st = im.commit(ev.partitions); !st.ok()) im.warn(st);
+        // Written before committed, as in the loop's periodic commits.
+        if (Status st = sink.sync(); !st.ok()) {
+          im.warn(st);
+        } else if (Status c = im.commit(ev.partitions); !c.ok()) {
+          im.warn(c);
+        }
       }
       for (std::int32_t id : ev.partitions) sink.on_finished(id);
       // Progress stays (the summary shows it); the partition is no longer read here.

@@ -128,6 +128,7 @@ const std::vector<BadInput> kCatalogue = {
     {"consume -t t --group-by ip", 2, "--group-by applies to windows: add --window tumble:SIZE"},
     {"consume -t t --event-time-field test_data", 2, "--event-time-field: field 'test_data' of lab events is not a time"},
     {"consume -t t --processing-time record-timestamp", 2, "--processing-time record-timestamp merges the partitions in timestamp order, which needs an end"},
+    {"consume -t t -e -g g --commit --processing-time record-timestamp", 2, "--commit commits what was written, and --processing-time record-timestamp holds records back"},
     {"consume -t t --watermark-trace {tmp}/no/such/dir/t.csv", 2, "--watermark-trace '{tmp}/no/such/dir/t.csv': cannot be created"},
     // ---- verify ----
     {"verify", 2, "-t/--topic is required"},

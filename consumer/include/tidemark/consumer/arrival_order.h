@@ -35,6 +35,9 @@ class ArrivalOrderSink : public RecordSink {
   core::Status write(const DecodedRecord& record) override;
   // Releases everything still waiting (merge order), then flushes the inner sink.
   core::Status flush() override;
+  // Writes out what the inner sink was given; records held back for merging are not written
+  // (so `tidemark consume` refuses --commit with this sink).
+  core::Status sync() override { return inner_.sync(); }
   void on_assigned(std::span<const std::int32_t> partitions) override;
   void on_finished(std::int32_t partition) override;
   core::Status on_tick() override { return inner_.on_tick(); }

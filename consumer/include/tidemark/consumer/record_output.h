@@ -110,8 +110,13 @@ class RecordSink {
   virtual ~RecordSink() = default;
   // Errors: kIo when the output cannot be written (the run stops).
   virtual core::Status write(const DecodedRecord& record) = 0;
-  // Writes out anything buffered.
+  // Writes out anything buffered, at the end of a run: a sink that holds records back (to
+  // reorder them) passes them on first.
   virtual core::Status flush() { return core::Status(); }
+  // Writes out what write() was given so far, in the middle of a run, before offsets are
+  // committed for it (so that a crash after the commit cannot lose records the group will not
+  // read again). Ends nothing; the default is flush().
+  virtual core::Status sync() { return flush(); }
   // Partitions start being read (assign: all at once before the first record, including the
   // ones that are empty and finish at once; subscribe: at every rebalance).
   virtual void on_assigned(std::span<const std::int32_t> partitions) { (void)partitions; }
