@@ -301,6 +301,16 @@ void set_latency_stats(std::vector<std::int64_t>& latencies, ProducerStats& stat
   stats.p999_ms = pct(0.999);
 }
 
+void set_latency_stats(const LatencyHistogram& latencies, ProducerStats& stats) {
+  if (latencies.count() == 0) return;
+  stats.latency_avg_ms = latencies.sum_us() / static_cast<double>(latencies.count()) / 1000.0;
+  stats.latency_max_ms = static_cast<double>(latencies.max_us()) / 1000.0;
+  stats.p50_ms = static_cast<double>(latencies.at_quantile(0.5)) / 1000.0;
+  stats.p95_ms = static_cast<double>(latencies.at_quantile(0.95)) / 1000.0;
+  stats.p99_ms = static_cast<double>(latencies.at_quantile(0.99)) / 1000.0;
+  stats.p999_ms = static_cast<double>(latencies.at_quantile(0.999)) / 1000.0;
+}
+
 // ---- EventProducer ------------------------------------------------------------------------------
 
 EventProducer::EventProducer(EventProducerOptions options) : options_(std::move(options)) {}
@@ -345,8 +355,7 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
   DisorderBuffer<core::Event> buffer(o.disorder);
   std::vector<DisorderBuffer<core::Event>::Item> ready;
   Fingerprint fingerprint;
-  std::vector<std::int64_t> latencies;
-  if (o.count) latencies.reserve(std::min<std::uint64_t>(o.shard.share_of(*o.count), 1u << 24));
+  LatencyHistogram latencies;  // fixed memory: a run of any length
 
   std::unordered_map<std::uint64_t, ManifestEntry> pending;  // only with a manifest
   core::Status manifest_error;
@@ -355,7 +364,7 @@ core::Status EventProducer::run(Sink& sink, const std::atomic<bool>* stop, Produ
   sink.set_delivery_callback([&](const kafka::DeliveryReport& report) {
     if (report.error.ok()) {
       ++stats.acked;
-      latencies.push_back(report.latency_us);
+      latencies.add(report.latency_us);
       if (report.partition >= 0) {
         const auto p = static_cast<std::size_t>(report.partition);
         if (p >= stats.acked_by_partition.size()) stats.acked_by_partition.resize(p + 1);
