@@ -103,14 +103,27 @@ TEST(ProduceCli, FailedDeliveriesAreCountedNamedAndExitOne) {
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(run_to_end(*p), 1) << p->err();
   const std::string err = p->err();
-  EXPECT_NE(err.find("20 records sent"), std::string::npos) << err;  // the summary still comes
-  EXPECT_NE(err.find("error: 20 record(s) not delivered; first errors:"), std::string::npos) << err;
+  const nlohmann::json j = nlohmann::json::parse(stats.read());
+  // Usually all 20 are handed to librdkafka before the first refusal comes back. On a slow
+  // machine (the TSan build) the refusal can come first: librdkafka then refuses the next record
+  // at once, and the run stops there with that record counted as failed too. Either way nothing
+  // is acknowledged and every record handed over or refused is counted as failed.
+  const std::int64_t sent = j["sent"].get<std::int64_t>();
+  const std::int64_t failed = j["failed"].get<std::int64_t>();
+  EXPECT_EQ(j["acked"], 0);
+  EXPECT_GE(sent, 1);
+  EXPECT_TRUE(failed == sent || (sent < 20 && failed == sent + 1)) << j.dump();
+  if (sent == 20) {
+    EXPECT_EQ(failed, 20);
+  }
+  EXPECT_NE(err.find(std::to_string(sent) + " records sent"), std::string::npos)
+      << err;  // the summary still comes
+  EXPECT_NE(err.find("error: " + std::to_string(failed) + " record(s) not delivered; first errors:"),
+            std::string::npos)
+      << err;
   EXPECT_NE(err.find("delivery to 'denied'[0] failed: Broker: Topic authorization failed"),
             std::string::npos)
       << err;
-  const nlohmann::json j = nlohmann::json::parse(stats.read());
-  EXPECT_EQ(j["failed"], 20);
-  EXPECT_EQ(j["acked"], 0);
   EXPECT_FALSE(j["first_errors"].empty());
 }
 
