@@ -9,6 +9,7 @@
 #include "tidemark/consumer/event_consumer.h"
 #include "tidemark/kafka/metadata.h"
 #include "tidemark/kafka/producer.h"
+#include "machine_json.h"
 #include "tidemark/perf/machine.h"
 #include "tidemark/producer/retention_check.h"
 
@@ -541,9 +542,6 @@ KafkaBenchSummary summarize(const KafkaBenchRow& row) {
 
 std::string kafka_bench_json(const KafkaBenchConfiguration& c,
                              const std::vector<KafkaBenchRow>& rows) {
-  const MachineInfo m = describe_machine();
-  nlohmann::json libraries = nlohmann::json::object();
-  for (const auto& [name, version] : m.libraries) libraries[name] = version;
   nlohmann::json doc;
   doc["tool"] = "tidemark bench kafka";
   doc["configuration"] = {
@@ -557,12 +555,7 @@ std::string kafka_bench_json(const KafkaBenchConfiguration& c,
       {"seed", c.seed},
       {"tidemark_headers", c.tidemark_headers},
       {"repeat", c.repeat},
-      {"machine",
-       {{"cpu_model", m.cpu_model},
-        {"cpus", m.cpus},
-        {"compiler", m.compiler},
-        {"build_type", m.build_type},
-        {"libraries", libraries}}},
+      {"machine", machine_json(describe_machine())},
   };
   nlohmann::json out = nlohmann::json::array();
   for (const KafkaBenchRow& row : rows) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tidemark/perf/bar_chart.h"
+#include "machine_json.h"
 #include "tidemark/perf/machine.h"
 #include "tidemark/producer/generator.h"
 #include "tidemark/serializers/compression.h"
@@ -233,9 +234,6 @@ core::Result<std::vector<EventTypeResult>> run_serializer_bench(const Serializer
 
 std::string serializer_bench_json(const BenchConfiguration& c,
                                   const std::vector<EventTypeResult>& results) {
-  const MachineInfo m = describe_machine();
-  nlohmann::json libraries = nlohmann::json::object();
-  for (const auto& [name, version] : m.libraries) libraries[name] = version;
   nlohmann::json doc;
   doc["tool"] = "tidemark bench serializers";
   doc["configuration"] = {
@@ -248,12 +246,7 @@ std::string serializer_bench_json(const BenchConfiguration& c,
       {"batch", {{"max_events", c.batch.max_events}, {"max_bytes", c.batch.max_bytes}}},
       {"formats", c.formats},
       {"event_types", c.event_types},
-      {"machine",
-       {{"cpu_model", m.cpu_model},
-        {"cpus", m.cpus},
-        {"compiler", m.compiler},
-        {"build_type", m.build_type},
-        {"libraries", libraries}}},
+      {"machine", machine_json(describe_machine())},
   };
   nlohmann::json out = nlohmann::json::array();
   for (const EventTypeResult& r : results) {
