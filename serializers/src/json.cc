@@ -35,6 +35,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "json_integers.h"
 #include "factories.h"
 #include "tidemark/core/events.h"
 #include "tidemark/core/status.h"
@@ -665,6 +666,13 @@ template <typename Int>
   std::int64_t v = 0;
   const simdjson::error_code error = value.get_int64().get(v);
   if (error) {
+    // A number with a fraction or an exponent: truncated as Flink's JSON format does
+    // (json_integers.h). A failed get_int64 leaves the value unconsumed.
+    double d = 0;
+    if (error != simdjson::NUMBER_OUT_OF_RANGE && !value.get_double().get(d)) {
+      if (internal::truncate_to_integer(d, out)) return true;
+      return fail(status, bad_field(type, field, "is out of range"));
+    }
     return fail(status, bad_field(type, field,
                                   error == simdjson::NUMBER_OUT_OF_RANGE ? "is out of range"
                                                                          : "is not an integer"));

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "json_integers.h"
 #include "factories.h"
 #include "tidemark/core/events.h"
 #include "tidemark/core/status.h"
@@ -145,8 +146,13 @@ Status bad_field(EventType type, const FieldInfo& field, std::string_view proble
   return core::malformed(std::move(message));
 }
 
-// Any JSON integer that fits in int64 (nlohmann keeps non-negative ones as uint64).
+// Any JSON integer that fits in int64 (nlohmann keeps non-negative ones as uint64); a number
+// with a fraction or an exponent truncated as Flink does (json_integers.h).
 Status get_int64(const json& value, EventType type, const FieldInfo& field, std::int64_t& out) {
+  if (value.is_number_float()) {
+    if (internal::truncate_to_integer(value.get<double>(), out)) return {};
+    return bad_field(type, field, "is out of range");
+  }
   if (!value.is_number_integer()) return bad_field(type, field, "is not an integer");
   if (value.is_number_unsigned()) {
     const auto u = value.get<std::uint64_t>();
@@ -161,6 +167,10 @@ Status get_int64(const json& value, EventType type, const FieldInfo& field, std:
 }
 
 Status get_int32(const json& value, EventType type, const FieldInfo& field, std::int32_t& out) {
+  if (value.is_number_float()) {
+    if (internal::truncate_to_integer(value.get<double>(), out)) return {};
+    return bad_field(type, field, "is out of range");
+  }
   std::int64_t v = 0;
   TIDEMARK_RETURN_IF_ERROR(get_int64(value, type, field, v));
   if (v < std::numeric_limits<std::int32_t>::min() ||
