@@ -22,12 +22,16 @@ if ! command -v clang++ >/dev/null; then
   echo "fuzz.sh: clang++ not found; scripts/install-deps.sh installs clang and libFuzzer" >&2
   exit 1
 fi
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-# A build directory configured before keeps its choice of tests (.ci/run builds the unit tests
-# in the same directory, so the libraries are compiled once for both); a new one has none.
+# A build directory configured before keeps its choice of tests and of a compiler launcher
+# (.ci/run builds the unit tests in the same directory, so the libraries are compiled once for
+# both; adding ccache there would change every compile command and rebuild everything). A new
+# one gets no tests, and ccache when it is installed.
 tests=()
-[ -f "$build/CMakeCache.txt" ] || tests=(-DTIDEMARK_BUILD_TESTS=OFF)
+launcher=()
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  tests=(-DTIDEMARK_BUILD_TESTS=OFF)
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS="-O1" -DTIDEMARK_BUILD_FUZZ=ON "${tests[@]}" \
   -DTIDEMARK_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
