@@ -377,3 +377,27 @@ TEST(KafkaConfig, OverrideNamesTheFlagItCameFrom) {
 
 }  // namespace
 }  // namespace tidemark::kafka
+
+namespace tidemark::kafka {
+namespace {
+
+// Found by fuzz/properties_fuzzer (a wrong invariant there, not a leak): a non-secret key whose
+// value contains a secret's text is shown as typed, while the secret's own line is redacted.
+TEST(KafkaConfig, DescribeRedactsTheSecretLineEvenWhenAnotherValueQuotesIt) {
+  Config config(ClientRole::kProducer);
+  ASSERT_TRUE(config
+                  .load_properties("sasl.password=c=2duf other t\n"
+                                   "client.id=x sasl.password=c=2duf other t  # y\n",
+                                   "client.properties")
+                  .ok());
+  const std::string described = config.describe();
+  EXPECT_NE(described.find("\nsasl.password=[redacted]  # client.properties:1\n"),
+            std::string::npos)
+      << described;
+  EXPECT_NE(described.find("client.id=x sasl.password=c=2duf other t  # y  # client.properties:2"),
+            std::string::npos)
+      << described;
+}
+
+}  // namespace
+}  // namespace tidemark::kafka
