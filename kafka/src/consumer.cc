@@ -147,6 +147,8 @@ struct Consumer::Impl {
 
   std::function<void(const RebalanceEvent&)> on_rebalance;
   std::vector<std::int32_t> rebalance_partitions;
+  // Subscribe mode: whether the group has handed this member an assignment yet (see ~Impl).
+  bool assignment_received = false;
 
   std::atomic<bool> interrupted{false};
   TimeLookup time_lookup = TimeLookup::kUnknown;
@@ -160,9 +162,31 @@ struct Consumer::Impl {
     }
     if (queue != nullptr) rd_kafka_queue_destroy(queue);
     if (consumer_queue != nullptr) rd_kafka_queue_destroy(consumer_queue);
+    if (!closed) keep_handle_at_exit = would_abort_on_destroy();
+    if (rk != nullptr && keep_handle_at_exit) {
+      // librdkafka 2.0.2's cooperative-sticky assignor creates its state with the member's first
+      // assignment, and rd_kafka_destroy() asserts that state exists (upstream issue 4312, fixed
+      // in 2.3.0): destroying a member that joined but never got its assignment aborts the
+      // process. Such a handle is left behind instead, silenced (its callbacks run only from
+      // polls, which no longer happen; the log callback is a free function). A CLI process exits
+      // right after; a library user loses one idle handle.
+      rd_kafka_set_log_level(rk, 0);
+      rk = nullptr;
+    }
     if (rk != nullptr) rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     if (scan_rk != nullptr) rd_kafka_destroy(scan_rk);
   }
+
+  // True when destroying rk would trip librdkafka 2.0.2's assertion: a subscribed member whose
+  // group chose the cooperative-sticky assignor (protocol COOPERATIVE; NONE before the JoinGroup
+  // answer, when there is no assignor state to destroy yet) and no assignment came. Asked before
+  // rd_kafka_consumer_close(), after which librdkafka no longer answers the question.
+  bool would_abort_on_destroy() const {
+    if (mode != Mode::kSubscribe || assignment_received || rk == nullptr) return false;
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    return protocol != nullptr && std::string_view(protocol) == "COOPERATIVE";
+  }
+  bool keep_handle_at_exit = false;  // would_abort_on_destroy() as asked by close()
 
   void release_messages() {
     if (current != nullptr) {
@@ -253,6 +277,7 @@ void Consumer::Impl::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     }
   };
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    impl->assignment_received = true;
     // Offsets are RD_KAFKA_OFFSET_INVALID: each partition starts at the group's committed offset,
     // else at auto.offset.reset.
     if (cooperative) {
@@ -931,6 +956,7 @@ Status Consumer::close() {
   im.closed = true;
   im.release_messages();
   if (im.mode == Impl::Mode::kSubscribe) {
+    im.keep_handle_at_exit = im.would_abort_on_destroy();
     const rd_kafka_resp_err_t err = rd_kafka_consumer_close(im.rk);
     {
       const std::lock_guard<std::mutex> lock(im.assigned_mutex);
