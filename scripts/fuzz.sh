@@ -11,7 +11,10 @@
 # build-fuzz/artifacts/<target>-crash-<sha1> and makes the script exit 1 after the others finish;
 # reproduce with `build-fuzz/fuzz/<target> build-fuzz/artifacts/<file>`.
 # Environment: FUZZ_JOBS targets at once (default: the number of CPUs), FUZZ_BUILD_DIR
-# (default build-fuzz).
+# (default build-fuzz), FUZZ_SEED (libFuzzer's -seed: the same seed and corpus mutate the same
+# inputs in the same order, so a run is repeatable up to how far it gets in SECONDS; default: a
+# random seed, which explores more across runs; CI fixes it so that main does not turn red on a
+# finding that has nothing to do with the change under test; run without it to hunt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +46,15 @@ if [ "${1:-}" = "--seeds" ]; then
   exit 0
 fi
 
+seed=()
+if [ -n "${FUZZ_SEED:-}" ]; then
+  if ! [[ "$FUZZ_SEED" =~ ^[1-9][0-9]*$ ]]; then
+    echo "fuzz.sh: FUZZ_SEED must be a positive whole number, not '$FUZZ_SEED'" >&2
+    exit 2
+  fi
+  seed=(-seed="$FUZZ_SEED")
+fi
+
 seconds=${1:-30}
 [ $# -gt 0 ] && shift
 if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
@@ -68,7 +80,7 @@ run_one() {
   mkdir -p "$build/corpus/$target"
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb: a runaway allocation is a finding.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$binary" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$build/artifacts/$target-" "$build/corpus/$target" "fuzz/corpus/$target" \
     >"$build/logs/$target.log" 2>&1
 }
