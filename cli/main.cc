@@ -6,7 +6,23 @@
 #include "tidemark/kafka/versions.h"
 #include "tidemark/serializers/versions.h"
 
+#ifdef TIDEMARK_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace {
+
+// The process's allocator (cli/CMakeLists.txt): mimalloc's version as it reports it (e.g. 209 for
+// 2.0.9), else glibc's malloc.
+std::string allocator_text() {
+#ifdef TIDEMARK_WITH_MIMALLOC
+  const int v = mi_version();
+  return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." +
+         std::to_string(v % 10);
+#else
+  return "glibc malloc";
+#endif
+}
 
 std::string version_text() {
   std::string text = "tidemark " TIDEMARK_VERSION "\n";
@@ -14,6 +30,7 @@ std::string version_text() {
   for (const auto& [library, version] : tidemark::serializers::library_versions()) {
     text += "  " + library + " " + version + "\n";
   }
+  text += "  allocator: " + allocator_text() + "\n";
   text.pop_back();
   return text;
 }

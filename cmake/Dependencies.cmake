@@ -28,3 +28,10 @@ find_path(SNAPPY_INCLUDE_DIR snappy.h REQUIRED)
 add_library(tidemark_snappy INTERFACE)
 target_link_libraries(tidemark_snappy INTERFACE ${SNAPPY_LIBRARY})
 target_include_directories(tidemark_snappy SYSTEM INTERFACE ${SNAPPY_INCLUDE_DIR})
+
+# The tidemark binary's allocator (cli/CMakeLists.txt says why); sanitizer builds keep theirs.
+set(TIDEMARK_LINKS_MIMALLOC OFF)
+if(TIDEMARK_MIMALLOC AND NOT TIDEMARK_SANITIZERS AND NOT TIDEMARK_BUILD_FUZZ)
+  find_package(mimalloc 2.0 REQUIRED CONFIG)    # libmimalloc-dev: target mimalloc (shared)
+  set(TIDEMARK_LINKS_MIMALLOC ON)
+endif()

@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev
+  libmimalloc-dev  # the tidemark binary's allocator (librdkafka allocates per record and header)
   # The peers users test against: the integration tests drive the lab's Python producer
   # (kafka-python) against `tidemark broker`; kcat and confluent-kafka for manual checks;
   # bench/compare/ measures tidemark against all three.

@@ -23,6 +23,20 @@ TEST(Cli, VersionNamesTidemarkAndItsLibraries) {
   EXPECT_NE(r.out.find("thrift"), std::string::npos);
 }
 
+// The binary's allocator (cli/CMakeLists.txt): mimalloc in a normal build, and really the one in
+// use (mimalloc, when asked, reports its start-up), glibc's malloc in sanitizer builds.
+TEST(Cli, VersionNamesTheAllocatorInUse) {
+  RunResult r = tidemark::testing::run_tidemark_split("--version", "MIMALLOC_VERBOSE=1 ");
+  EXPECT_EQ(r.exit_code, 0);
+#ifdef TIDEMARK_EXPECT_MIMALLOC
+  EXPECT_NE(r.out.find("allocator: mimalloc 2."), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("mimalloc: process init"), std::string::npos) << r.err;
+#else
+  EXPECT_NE(r.out.find("allocator: glibc malloc"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("mimalloc:"), std::string::npos) << r.err;
+#endif
+}
+
 TEST(Cli, HelpListsSubcommandsAndExitCodes) {
   RunResult r = run("--help");
   EXPECT_EQ(r.exit_code, 0);
