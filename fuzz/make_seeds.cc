@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
                  "{\"url\":\"\\u0041\\ud83d\\ude00\",\"referrer\":\"r\",\"user_agent\":\"a\","
                  "\"host\":\"h\",\"ip\":\"i\",\"geodata\":{\"city\":\"y\",\"state\":\"s\","
                  "\"country\":\"c\"},\"event_time\":\"2024-11-23T08:07:58.901+01:00\"}");
+  // Integers written as strings, read as Flink's Long.parseLong / Integer.parseInt of the
+  // trimmed text.
+  json.push_back(std::string(1, '\0') +
+                 "{\"test_data\":\" +42\\t\",\"event_timestamp\":\"1732345678901\"}");
+  json.push_back(std::string(1, '\2') +
+                 "{\"lpep_pickup_datetime\":\"2019-10-01 00:26:02\",\"lpep_dropoff_datetime\":"
+                 "\"2019-10-01 00:39:58\",\"PULocationID\":\"007\",\"DOLocationID\":\"-2\","
+                 "\"passenger_count\":\"1\",\"trip_distance\":1.5,\"tip_amount\":0}");
   write_seeds(root / "json_differential_fuzzer", json);
 
   const std::string taxi_header =

@@ -13,7 +13,8 @@
 //
 // The reader accepts any JSON object with the required keys in any order: unknown keys are
 // skipped, time fields also accept integer epoch milliseconds (other producers write those),
-// and anything else wrong is kMalformed with the field named. Like every On-Demand reader it
+// integer fields read a fraction, an exponent or an integer written as a string as Flink's JSON
+// format does (json_integers.h), and anything else wrong is kMalformed with the field named. Like every On-Demand reader it
 // validates what it reads: the values of unknown keys are skipped structurally, not checked
 // token by token (the whole input is still checked to be UTF-8 and to have balanced strings),
 // so a malformed number inside an ignored key passes here while json-nlohmann refuses it.
@@ -663,6 +664,17 @@ bool read_int(od::value& value, EventType type, const FieldInfo& field, Int& out
 template <typename Int>
 [[gnu::noinline]] bool read_int_general(od::value& value, EventType type, const FieldInfo& field,
                                         Int& out, Status& status) {
+  if (*value.raw_json_token().data() == '"') {
+    // An integer written as a string: read as Flink's Long.parseLong / Integer.parseInt of the
+    // trimmed text (json_integers.h).
+    std::string_view text;
+    if (value.get_string().get(text)) {
+      return fail(status, bad_field(type, field, "is not a valid string"));
+    }
+    const internal::IntegerText result = internal::parse_integer_text(text, out);
+    if (result == internal::IntegerText::kOk) return true;
+    return fail(status, bad_field(type, field, internal::integer_text_problem<Int>(text, result)));
+  }
   std::int64_t v = 0;
   const simdjson::error_code error = value.get_int64().get(v);
   if (error) {
@@ -918,7 +930,9 @@ bool parse_canonical_time(std::string_view s, core::JsonTime kind, std::int64_t&
 }
 
 // A time field: the writer's form (a string, or an integer for epoch-millisecond fields), or
-// integer epoch milliseconds for string-form fields too (other producers write those).
+// integer epoch milliseconds for string-form fields too (other producers write those). An
+// epoch-millisecond field is a BIGINT in Flink's DDL, so it also reads an integer written as a
+// string ("1732345678901"); a string in a string-form field is always a time text.
 bool read_time_general(od::value& value, EventType type, const FieldInfo& field, std::int64_t& out,
                        Status& status);
 
@@ -958,7 +972,10 @@ bool read_time(od::value& value, EventType type, const FieldInfo& field, std::in
   if (!text_form || value.get_string().get(text)) {
     od::json_type kind;
     if (value.type().get(kind)) return fail(status, bad_field(type, field, "is not valid JSON"));
-    if (kind == od::json_type::number) return read_int(value, type, field, out, status);
+    // Epoch-millisecond fields (BIGINT in Flink) also take an integer written as a string.
+    if (kind == od::json_type::number || (!text_form && kind == od::json_type::string)) {
+      return read_int(value, type, field, out, status);
+    }
     return fail(status, bad_field(type, field,
                                   !text_form ? "is not an integer (epoch milliseconds)"
                                   : kind == od::json_type::string

@@ -146,9 +146,21 @@ Status bad_field(EventType type, const FieldInfo& field, std::string_view proble
   return core::malformed(std::move(message));
 }
 
+// An integer written as a string, read as Flink's Long.parseLong / Integer.parseInt of the
+// trimmed text (json_integers.h).
+template <typename Int>
+Status get_integer_text(const json& value, EventType type, const FieldInfo& field, Int& out) {
+  const std::string& text = value.get_ref<const std::string&>();
+  const internal::IntegerText result = internal::parse_integer_text(text, out);
+  if (result == internal::IntegerText::kOk) return {};
+  return bad_field(type, field, internal::integer_text_problem<Int>(text, result));
+}
+
 // Any JSON integer that fits in int64 (nlohmann keeps non-negative ones as uint64); a number
-// with a fraction or an exponent truncated as Flink does (json_integers.h).
+// with a fraction or an exponent truncated as Flink does, or an integer written as a string
+// (json_integers.h).
 Status get_int64(const json& value, EventType type, const FieldInfo& field, std::int64_t& out) {
+  if (value.is_string()) return get_integer_text(value, type, field, out);
   if (value.is_number_float()) {
     if (internal::truncate_to_integer(value.get<double>(), out)) return {};
     return bad_field(type, field, "is out of range");
@@ -167,6 +179,7 @@ Status get_int64(const json& value, EventType type, const FieldInfo& field, std:
 }
 
 Status get_int32(const json& value, EventType type, const FieldInfo& field, std::int32_t& out) {
+  if (value.is_string()) return get_integer_text(value, type, field, out);
   if (value.is_number_float()) {
     if (internal::truncate_to_integer(value.get<double>(), out)) return {};
     return bad_field(type, field, "is out of range");
@@ -194,8 +207,12 @@ Status get_string(const json& value, EventType type, const FieldInfo& field, std
   return {};
 }
 
+// A time text for string-form fields, integer epoch milliseconds for any time field; an
+// epoch-millisecond field (BIGINT in Flink's DDL) also reads an integer written as a string.
 Status get_time(const json& value, EventType type, const FieldInfo& field, std::int64_t& out) {
-  if (value.is_number()) return get_int64(value, type, field, out);
+  if (value.is_number() || (value.is_string() && field.json_time == JsonTime::kEpochMillis)) {
+    return get_int64(value, type, field, out);
+  }
   if (!value.is_string() || field.json_time == JsonTime::kEpochMillis) {
     return bad_field(type, field,
                      field.json_time == JsonTime::kEpochMillis
