@@ -108,9 +108,11 @@ core::Status run_tidemark_once(ProduceSetup& setup, const ProduceFlags& f,
       producer::EventProducer::create(std::move(options));
   if (!ep.ok()) return ep.status();
   producer::KafkaSink sink(**p);
-  set_interruptible_producer(p->get());
-  core::Status st = (*ep)->run(sink, stop, stats);
-  set_interruptible_producer(nullptr);
+  core::Status st;
+  {
+    const InterruptHook interrupt_hook(**p);
+    st = (*ep)->run(sink, stop, stats);
+  }
   if (progress_shown) std::fputs("\r\033[K", stderr);
   if (const std::string idle = idle_partition_summary(setup, f, stats); !idle.empty()) {
     std::cerr << idle << "\n";
@@ -285,10 +287,7 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
                   << (stats.first_errors.empty() ? "" : "; first errors:") << "\n";
         for (const std::string& e : stats.first_errors) std::cerr << "  " << e << "\n";
       }
-      if (stats.interrupted || stop_requested()) {
-        std::cerr << "tidemark: interrupted\n";
-        return kExitInterrupted;
-      }
+      if (stats.interrupted || stop_requested()) return report_interrupted();
       if (!st.ok()) return report_error(st);
       x.rates.push_back(rate_of(stats));
       x.cpu_ms.push_back(cpu_ms);
