@@ -21,6 +21,7 @@
 #include "tidemark/perf/recording_sink.h"
 #include "tidemark/perf/spread.h"
 #include "tidemark/producer/event_producer.h"
+#include "tidemark/producer/latency_histogram.h"
 
 namespace tidemark::cli {
 
@@ -56,8 +57,10 @@ struct RunRecord {
   producer::ProducerStats stats;
 };
 
-// The plain loop's outcome in ProducerStats' shape, so both print the same line.
-producer::ProducerStats stats_of(kafka::PlainLoopResult& r) {
+// The plain loop's outcome in ProducerStats' shape, so both print the same line (and the
+// latency percentiles by the same rule: the loop's latencies went into a LatencyHistogram too).
+producer::ProducerStats stats_of(const kafka::PlainLoopResult& r,
+                                 const producer::LatencyHistogram& latencies) {
   producer::ProducerStats s;
   s.generated = r.sent;
   s.sent = r.sent;
@@ -66,7 +69,7 @@ producer::ProducerStats stats_of(kafka::PlainLoopResult& r) {
   s.bytes = r.bytes;
   s.elapsed_s = r.elapsed_s;
   if (!r.first_error.empty()) s.first_errors.push_back(r.first_error);
-  producer::set_latency_stats(r.latencies_us, s);
+  producer::set_latency_stats(latencies, s);
   return s;
 }
 
@@ -149,10 +152,12 @@ core::Status run_baseline_once(ProduceSetup& setup, const std::vector<kafka::Pla
   core::Result<std::unique_ptr<kafka::EmbeddedBroker>> embedded = start_or_check_broker(
       setup.config, bootstrap, setup.options.topic, setup.partitions, /*announce=*/false);
   if (!embedded.ok()) return embedded.status();
-  core::Result<kafka::PlainLoopResult> r =
-      kafka::run_plain_produce_loop(setup.config, bootstrap, setup.options.topic, records);
+  producer::LatencyHistogram latencies;
+  core::Result<kafka::PlainLoopResult> r = kafka::run_plain_produce_loop(
+      setup.config, bootstrap, setup.options.topic, records, /*flush_timeout_ms=*/-1,
+      [&latencies](std::int64_t us) { latencies.add(us); });
   if (!r.ok()) return r.status();
-  stats = stats_of(*r);
+  stats = stats_of(*r, latencies);
   return {};
 }
 
