@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "cli_common.h"
-#include "produce_options.h"  // install_stop_signals, tune_allocator_for_producing, FilePtr
+#include "produce_options.h"  // tune_allocator_for_producing, FilePtr
 #include "tidemark/kafka/embedded_broker.h"
 #include "tidemark/perf/kafka_bench.h"
 #include "tidemark/producer/rate_limiter.h"
@@ -365,10 +365,7 @@ int run_bench_kafka(Context& ctx, const BenchKafkaFlags& f, CLI::App& cmd) {
           {core::StatusCode::kIo, "--json " + core::quoted(f.json_file) + ": cannot write"});
     }
   }
-  if (interrupted) {
-    std::cerr << "tidemark: interrupted\n";
-    return kExitInterrupted;
-  }
+  if (interrupted) return report_interrupted();
   return any_incomplete ? kExitFailure : kExitOk;
 }
 

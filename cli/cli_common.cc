@@ -1,12 +1,13 @@
 #include "cli_common.h"
 
+#include <signal.h>
 #include <unistd.h>
-
-#include "tidemark/kafka/metadata.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+
+#include "tidemark/kafka/metadata.h"
 
 namespace tidemark::cli {
 
@@ -108,6 +109,55 @@ std::string redact_command_line_secrets(std::string text) {
   return text;
 }
 
+// ---- Ctrl-C (SIGINT) and SIGTERM ----
+
+namespace {
+
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free &&
+                  std::atomic<const InterruptHook*>::is_always_lock_free,
+              "the stop-signal handler may use lock-free atomics only");
+
+std::atomic<bool> g_stop_signalled{false};
+std::atomic<const InterruptHook*> g_interrupt_hook{nullptr};
+// Handlers between loading g_interrupt_hook and returning from its call (a signal can arrive on
+// any thread, librdkafka's included): ~InterruptHook waits for none to be left.
+std::atomic<int> g_hook_callers{0};
+
+extern "C" void on_stop_signal(int /*signal_number*/) {
+  g_stop_signalled.store(true);
+  g_hook_callers.fetch_add(1);
+  if (const InterruptHook* hook = g_interrupt_hook.load()) hook->call();
+  g_hook_callers.fetch_sub(1);
+}
+
+}  // namespace
+
+const std::atomic<bool>* install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return &g_stop_signalled;
+}
+
+bool stop_requested() { return g_stop_signalled.load(); }
+
+InterruptHook::InterruptHook(Function interrupt, void* context)
+    : interrupt_(interrupt), context_(context), replaced_(g_interrupt_hook.exchange(this)) {
+  if (g_stop_signalled.load()) call();
+}
+
+InterruptHook::~InterruptHook() {
+  g_interrupt_hook.store(replaced_);
+  // A handler that loaded this hook before the store may still be calling it (on another
+  // thread: on this one it has returned before the destructor goes on). Its call is a few
+  // atomic stores.
+  while (g_hook_callers.load() != 0) {
+  }
+}
+
 int report_error(const core::Status& status) {
   std::cerr << "tidemark: error: " << redact_command_line_secrets(status.message()) << '\n';
   switch (status.code()) {
@@ -116,6 +166,11 @@ int report_error(const core::Status& status) {
     case core::StatusCode::kCancelled: return kExitInterrupted;
     default: return kExitFailure;
   }
+}
+
+int report_interrupted(std::string_view note) {
+  std::cerr << "tidemark: interrupted" << (note.empty() ? "" : ": ") << note << '\n';
+  return kExitInterrupted;
 }
 
 void append_json_string(std::string& out, std::string_view text) {

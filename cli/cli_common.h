@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -63,6 +64,53 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows,
                  const std::vector<bool>& right_align);
 
+// ---- Ctrl-C (SIGINT) and SIGTERM ----
+//
+// One handler for the whole process, for the commands that run until they are done or stopped
+// (`tidemark broker` alone waits for the signal with sigwait instead: broker_command.cc). The
+// handler sets the stop flag, which the running loop polls (EventProducer::run,
+// EventConsumer::run and TopicVerifier::run take it as `stop`), and calls the interrupt hook of
+// the running object, if one is registered (InterruptHook), so that a wait inside it (a producer
+// waiting for room or flushing, a consumer's poll) ends soon as well. Every signal does the same:
+// a second Ctrl-C does not kill the process, the clean end (flush, summary, last commit) still
+// runs. SA_RESTART: system calls the signal interrupts are restarted. The handler uses nothing
+// but lock-free atomics and the hooks, which must be async-signal-safe.
+
+// Installs the handler for SIGINT and SIGTERM (installing it again is harmless) and returns the
+// stop flag it sets.
+const std::atomic<bool>* install_stop_signals();
+
+// Whether a stop signal arrived.
+bool stop_requested();
+
+// While it lives, a stop signal also calls `interrupt(context)`: the async-signal-safe interrupt
+// of the object the command is running (kafka::Producer, consumer::EventConsumer and
+// consumer::TopicVerifier each store an atomic flag there). A stop signal that arrived before the
+// hook was registered calls it at once. Hooks nest: the innermost one is called, and its
+// destructor brings back the one it replaced. The destructor returns only once no handler is
+// still calling the hook, so the object may be destroyed right after it.
+class InterruptHook {
+ public:
+  using Function = void (*)(void* context) noexcept;
+
+  InterruptHook(Function interrupt, void* context);
+  // For an object with `void interrupt() noexcept` (async-signal-safe).
+  template <typename T>
+  explicit InterruptHook(T& object)
+      : InterruptHook([](void* o) noexcept { static_cast<T*>(o)->interrupt(); }, &object) {}
+  ~InterruptHook();
+  InterruptHook(const InterruptHook&) = delete;
+  InterruptHook& operator=(const InterruptHook&) = delete;
+
+  // What a stop signal does with the hook.
+  void call() const noexcept { interrupt_(context_); }
+
+ private:
+  const Function interrupt_;
+  void* const context_;
+  const InterruptHook* const replaced_;
+};
+
 // ---- Kafka client flags, shared by the commands that talk to Kafka ----
 
 // Loads `-F file` (when `properties_file` is non-null) and then every `-X key=value` into
@@ -98,6 +146,10 @@ std::string redact_command_line_secrets(std::string text);
 // kInvalidArgument -> kExitUsage, kTimeout -> kExitIncomplete, kCancelled -> kExitInterrupted,
 // anything else -> kExitFailure.
 int report_error(const core::Status& status);
+
+// Writes "tidemark: interrupted" (with ": <note>" when `note` is not empty) to stderr and
+// returns kExitInterrupted: the last line of every command a stop signal ended.
+int report_interrupted(std::string_view note = {});
 
 // Writes `text` to `path` (created or truncated). Errors: kIo naming `flag` and the path.
 core::Status write_text_file(const std::string& path, const std::string& text,

@@ -3,7 +3,6 @@
 // kcat -f lines or nothing. The work is consumer::EventConsumer's; this file turns flags into
 // its options, prints the plan (--explain, or on stderr at start), handles Ctrl-C and prints the
 // summary.
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -40,23 +39,6 @@ using consumer::BoundedMode;
 using consumer::BoundedSpec;
 using consumer::StartupMode;
 using consumer::StartupSpec;
-
-std::atomic<bool> g_consume_stop{false};
-std::atomic<consumer::EventConsumer*> g_consumer{nullptr};
-
-extern "C" void on_consume_signal(int) {
-  g_consume_stop.store(true);
-  if (consumer::EventConsumer* c = g_consumer.load()) c->interrupt();
-}
-
-void install_consume_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_consume_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
 
 struct ConsumeFlags {
   std::string topic;
@@ -287,7 +269,7 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
     partitions = static_cast<int>(*p);
   }
   std::string bootstrap = bootstrap_or_default(f.bootstrap, config);
-  install_consume_signal_handlers();
+  const std::atomic<bool>* stop = install_stop_signals();
   // librdkafka allocates every consumed record's headers and frees them with the record: keep
   // the heap top instead of trimming and faulting it in again (a tenth of the CPU of a replay).
   tune_allocator_for_producing();
@@ -312,10 +294,7 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
       consumer::EventConsumer::create(config, bootstrap, std::move(o));
   if (!ec.ok()) return report_error(ec.status());
   consumer::EventConsumer& event_consumer = **ec;
-  g_consumer.store(&event_consumer);
-  struct ClearGlobal {
-    ~ClearGlobal() { g_consumer.store(nullptr); }
-  } clear_global;
+  const InterruptHook interrupt_hook(event_consumer);
   const std::string shown_bootstrap =
       bootstrap.empty() ? config.get("bootstrap.servers").value_or("") : bootstrap;
 
@@ -426,7 +405,7 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
   }
 
   consumer::ConsumeStats stats;
-  core::Status st = event_consumer.run(plan ? &*plan : nullptr, *sink, &g_consume_stop, stats);
+  core::Status st = event_consumer.run(plan ? &*plan : nullptr, *sink, stop, stats);
   if (live) live->clear();
   bool input_ended = false;
   if (event_time_sink != nullptr) {
@@ -448,23 +427,8 @@ int run_consume(Context& ctx, const ConsumeFlags& f, CLI::App& cmd) {
   }
   window_file = nullptr;
   if (!st.ok()) return report_error(st);
-  switch (stats.end) {
-    case consumer::ConsumeEnd::kInterrupted:
-      std::cerr << "tidemark: interrupted\n";
-      return kExitInterrupted;
-    case consumer::ConsumeEnd::kBoundedEnd:
-      if (count && stats.records < *count) {
-        std::cerr << "tidemark: incomplete: every partition reached its stop after "
-                  << stats.records << " of the " << *count << " records asked for (-c)\n";
-        return kExitIncomplete;
-      }
-      return kExitOk;
-    case consumer::ConsumeEnd::kCount:
-      return kExitOk;
-    case consumer::ConsumeEnd::kFailed:
-      return kExitFailure;
-  }
-  return kExitOk;
+  return exit_code_for_end(
+      stats, count, {.count_flag = "-c", .short_reason = "every partition reached its stop"});
 }
 
 }  // namespace

@@ -137,6 +137,29 @@ void print_summary(std::ostream& out, const consumer::ConsumeStats& stats, const
   }
 }
 
+// ---- the exit code ----
+
+int exit_code_for_end(const consumer::ConsumeStats& stats, std::optional<std::uint64_t> wanted,
+                      const ConsumeEndWording& wording) {
+  switch (stats.end) {
+    case consumer::ConsumeEnd::kInterrupted:
+      return report_interrupted(wording.interrupted_note);
+    case consumer::ConsumeEnd::kBoundedEnd:
+      if (wanted && stats.records < *wanted) {
+        std::cerr << "tidemark: incomplete: " << stats.records << " of the " << *wanted
+                  << " records asked for (" << wording.count_flag << "): " << wording.short_reason
+                  << "\n";
+        return kExitIncomplete;
+      }
+      return kExitOk;
+    case consumer::ConsumeEnd::kCount:
+      return kExitOk;
+    case consumer::ConsumeEnd::kFailed:
+      return kExitFailure;
+  }
+  return kExitOk;
+}
+
 // ---- event time ----
 
 void add_event_time_options(CLI::App& cmd, EventTimeFlags& f) {

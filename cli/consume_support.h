@@ -1,6 +1,7 @@
 // What `tidemark consume` and `tidemark demo` share: the plan table (where each partition starts
 // and stops, and why), the decode-error reporter, the summary, and the event-time flags with
-// their summary and the live view (event_time flags: docs/watermarks.md).
+// their summary and the live view (event_time flags: docs/watermarks.md); and what every
+// consuming command (consume, perf consume, verify) shares: the exit code for how a run ended.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tidemark/consumer/event_consumer.h"
@@ -60,6 +62,25 @@ class DecodeErrorReporter : public consumer::RecordSink {
 // the commits.
 void print_summary(std::ostream& out, const consumer::ConsumeStats& stats, const std::string& group,
                    bool committing);
+
+// ---- the exit code ----
+
+// How a consuming command words a run that ended short; the rest of the wording is shared.
+struct ConsumeEndWording {
+  std::string_view interrupted_note = {};  // after "tidemark: interrupted: " (nothing when empty)
+  std::string_view count_flag = {};    // the flag that asked for the records: "-c", "--messages"
+  std::string_view short_reason = {};  // why fewer came: "every partition reached its stop"
+};
+
+// The exit code of a consuming command whose run() returned OK, from how the run ended, with the
+// line on stderr that explains a non-zero one (docs/errors.md):
+// * interrupted: "tidemark: interrupted[: <interrupted_note>]", kExitInterrupted;
+// * the bounded end with fewer than `wanted` records: "tidemark: incomplete: R of the N records
+//   asked for (<count_flag>): <short_reason>", kExitIncomplete;
+// * kFailed (run() reports a failure in its status, so not expected here): kExitFailure;
+// * otherwise (the bounded end, the count reached): kExitOk.
+int exit_code_for_end(const consumer::ConsumeStats& stats, std::optional<std::uint64_t> wanted,
+                      const ConsumeEndWording& wording);
 
 // ---- event time ----
 

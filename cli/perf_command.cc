@@ -21,6 +21,7 @@
 #include "tidemark/perf/recording_sink.h"
 #include "tidemark/perf/spread.h"
 #include "tidemark/producer/event_producer.h"
+#include "tidemark/producer/latency_histogram.h"
 
 namespace tidemark::cli {
 
@@ -56,8 +57,10 @@ struct RunRecord {
   producer::ProducerStats stats;
 };
 
-// The plain loop's outcome in ProducerStats' shape, so both print the same line.
-producer::ProducerStats stats_of(kafka::PlainLoopResult& r) {
+// The plain loop's outcome in ProducerStats' shape, so both print the same line (and the
+// latency percentiles by the same rule: the loop's latencies went into a LatencyHistogram too).
+producer::ProducerStats stats_of(const kafka::PlainLoopResult& r,
+                                 const producer::LatencyHistogram& latencies) {
   producer::ProducerStats s;
   s.generated = r.sent;
   s.sent = r.sent;
@@ -66,7 +69,7 @@ producer::ProducerStats stats_of(kafka::PlainLoopResult& r) {
   s.bytes = r.bytes;
   s.elapsed_s = r.elapsed_s;
   if (!r.first_error.empty()) s.first_errors.push_back(r.first_error);
-  producer::set_latency_stats(r.latencies_us, s);
+  producer::set_latency_stats(latencies, s);
   return s;
 }
 
@@ -108,9 +111,11 @@ core::Status run_tidemark_once(ProduceSetup& setup, const ProduceFlags& f,
       producer::EventProducer::create(std::move(options));
   if (!ep.ok()) return ep.status();
   producer::KafkaSink sink(**p);
-  set_interruptible_producer(p->get());
-  core::Status st = (*ep)->run(sink, stop, stats);
-  set_interruptible_producer(nullptr);
+  core::Status st;
+  {
+    const InterruptHook interrupt_hook(**p);
+    st = (*ep)->run(sink, stop, stats);
+  }
   if (progress_shown) std::fputs("\r\033[K", stderr);
   if (const std::string idle = idle_partition_summary(setup, f, stats); !idle.empty()) {
     std::cerr << idle << "\n";
@@ -147,10 +152,12 @@ core::Status run_baseline_once(ProduceSetup& setup, const std::vector<kafka::Pla
   core::Result<std::unique_ptr<kafka::EmbeddedBroker>> embedded = start_or_check_broker(
       setup.config, bootstrap, setup.options.topic, setup.partitions, /*announce=*/false);
   if (!embedded.ok()) return embedded.status();
-  core::Result<kafka::PlainLoopResult> r =
-      kafka::run_plain_produce_loop(setup.config, bootstrap, setup.options.topic, records);
+  producer::LatencyHistogram latencies;
+  core::Result<kafka::PlainLoopResult> r = kafka::run_plain_produce_loop(
+      setup.config, bootstrap, setup.options.topic, records, /*flush_timeout_ms=*/-1,
+      [&latencies](std::int64_t us) { latencies.add(us); });
   if (!r.ok()) return r.status();
-  stats = stats_of(*r);
+  stats = stats_of(*r, latencies);
   return {};
 }
 
@@ -285,10 +292,7 @@ int run_perf_produce(Context& ctx, PerfProduceFlags& pf, CLI::App& cmd) {
                   << (stats.first_errors.empty() ? "" : "; first errors:") << "\n";
         for (const std::string& e : stats.first_errors) std::cerr << "  " << e << "\n";
       }
-      if (stats.interrupted || stop_requested()) {
-        std::cerr << "tidemark: interrupted\n";
-        return kExitInterrupted;
-      }
+      if (stats.interrupted || stop_requested()) return report_interrupted();
       if (!st.ok()) return report_error(st);
       x.rates.push_back(rate_of(stats));
       x.cpu_ms.push_back(cpu_ms);

@@ -15,8 +15,9 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "consume_support.h"
+#include "produce_options.h"  // tune_allocator_for_producing, FilePtr
 #include "startup_flags.h"
-#include "produce_options.h"  // install_stop_signals, tune_allocator_for_producing, FilePtr
 #include "tidemark/consumer/event_consumer.h"
 #include "tidemark/kafka/embedded_broker.h"
 #include "tidemark/kafka/metadata.h"
@@ -240,10 +241,7 @@ int run_perf_consume(Context& ctx, const PerfConsumeFlags& f, CLI::App& cmd) {
     core::Result<std::string> seeded =
         seed_topic(ctx, f, bootstrap, *messages, *type, *serializer, seed, stop);
     if (!seeded.ok()) {
-      if (seeded.status().code() == core::StatusCode::kCancelled) {
-        std::cerr << "tidemark: interrupted\n";
-        return kExitInterrupted;
-      }
+      if (seeded.status().code() == core::StatusCode::kCancelled) return report_interrupted();
       return report_error(seeded.status());
     }
     std::cerr << *seeded << "; embedded broker, topic '" << f.topic << "' with " << partitions
@@ -360,16 +358,8 @@ int run_perf_consume(Context& ctx, const PerfConsumeFlags& f, CLI::App& cmd) {
     }
   }
 
-  if (stats.end == consumer::ConsumeEnd::kInterrupted) {
-    std::cerr << "tidemark: interrupted\n";
-    return kExitInterrupted;
-  }
-  if (messages && t.records < *messages) {
-    std::cerr << "tidemark: incomplete: the topic had " << available << " records to read, "
-              << t.records << " of the " << *messages << " asked for (--messages)\n";
-    return kExitIncomplete;
-  }
-  return kExitOk;
+  const std::string fewer = "the topic had " + std::to_string(available) + " records to read";
+  return exit_code_for_end(stats, messages, {.count_flag = "--messages", .short_reason = fewer});
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // `tidemark produce`: seeded lab, web or taxi events (or the trips of a green-taxi CSV file),
 // serialized in any registered format, produced to Kafka (or written out with --dry-run). The
-// loop itself is producer::EventProducer; the flags, their validation, the Kafka set-up and
-// Ctrl-C handling are shared with `tidemark perf produce` (produce_options.h); this file adds
-// the dry-run sinks and prints the summary.
+// loop itself is producer::EventProducer; the flags, their validation and the Kafka set-up are
+// shared with `tidemark perf produce` (produce_options.h), Ctrl-C handling with every command
+// (cli_common.h); this file adds the dry-run sinks and prints the summary.
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli_common.h"
@@ -27,6 +28,7 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   // ---- Kafka ----
   std::unique_ptr<kafka::EmbeddedBroker> embedded;
   std::unique_ptr<kafka::Producer> kafka_producer;
+  std::optional<InterruptHook> interrupt_hook;  // Ctrl-C interrupts the producer's waits
   DropReport drops;
   tune_allocator_for_producing();
   const std::atomic<bool>* stop = install_stop_signals();
@@ -40,7 +42,7 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
         kafka::Producer::create(setup.config, bootstrap);
     if (!p.ok()) return report_error(p.status());
     kafka_producer = std::move(*p);
-    set_interruptible_producer(kafka_producer.get());
+    interrupt_hook.emplace(*kafka_producer);
     if (core::Status st = attach_idle_partition(setup, *kafka_producer, o); !st.ok()) {
       return report_error(st);
     }
@@ -76,7 +78,7 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
 
   producer::ProducerStats stats;
   const core::Status st = (*ep)->run(*sink, stop, stats);
-  set_interruptible_producer(nullptr);
+  interrupt_hook.reset();
   if (progress_shown) std::fputs("\n", stderr);
 
   std::cerr << stats.summary_line() << "\n";
@@ -100,10 +102,7 @@ int run_produce(Context& ctx, const ProduceFlags& f, CLI::App& cmd) {
   if (core::Status w = write_stats_json(setup, f, stats.to_json() + "\n"); !w.ok()) {
     return report_error(w);
   }
-  if (stats.interrupted) {
-    std::cerr << "tidemark: interrupted\n";
-    return kExitInterrupted;
-  }
+  if (stats.interrupted) return report_interrupted();
   if (!st.ok()) return report_error(st);
   if (stats.failed > 0) return kExitFailure;
   return kExitOk;

@@ -1,7 +1,6 @@
 #include "produce_options.h"
 
 #include <malloc.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,15 +22,6 @@
 namespace tidemark::cli {
 
 namespace {
-
-std::atomic<bool> g_produce_stop{false};
-std::atomic<kafka::Producer*> g_producer{nullptr};
-
-extern "C" void on_stop_signal(int signal_number) {
-  (void)signal_number;
-  g_produce_stop.store(true);
-  if (kafka::Producer* p = g_producer.load()) p->interrupt();
-}
 
 std::string format_count(double v) {
   char buf[32];
@@ -396,23 +386,6 @@ void tune_allocator_for_producing() {
   (void)mallopt(M_TOP_PAD, 64 << 20);
 #endif
 }
-
-const std::atomic<bool>* install_stop_signals() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  return &g_produce_stop;
-}
-
-void set_interruptible_producer(kafka::Producer* producer) {
-  g_producer.store(producer);
-  if (producer != nullptr && g_produce_stop.load()) producer->interrupt();
-}
-
-bool stop_requested() { return g_produce_stop.load(); }
 
 std::function<void(const producer::ProducerProgress&)> progress_printer(bool& shown) {
   if (::isatty(STDERR_FILENO) != 1) return {};

@@ -1,12 +1,12 @@
 // What `tidemark produce` and `tidemark perf produce` share, written once: the flags and their
 // help, their validation into producer::EventProducerOptions and a kafka::Config (files opened
 // before the run, so an unwritable path is a usage error), the idle partition, the report of
-// records the broker dropped, Ctrl-C handling and the live progress line. The broker set-up is
-// cli_common's start_or_check_broker. produce_command.cc and perf_command.cc only add what
-// differs (dry-run sinks and the summary; repetitions, the baseline and perf-test output).
+// records the broker dropped and the live progress line. The broker set-up is cli_common's
+// start_or_check_broker, Ctrl-C its install_stop_signals and InterruptHook. produce_command.cc and
+// perf_command.cc only add what differs (dry-run sinks and the summary; repetitions, the baseline
+// and perf-test output).
 #pragma once
 
-#include <atomic>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -150,12 +150,6 @@ core::Status write_stats_json(ProduceSetup& setup, const ProduceFlags& flags,
 // every record and frees them with it): `tidemark consume` and `perf consume` call it as well.
 // Process-wide; call before producing or consuming.
 void tune_allocator_for_producing();
-
-// Ctrl-C and SIGTERM set the stop flag returned here and interrupt the producer registered with
-// set_interruptible_producer() (so a send waiting for room or a flush returns soon).
-const std::atomic<bool>* install_stop_signals();
-void set_interruptible_producer(kafka::Producer* producer);
-bool stop_requested();
 
 // The live progress line on stderr when it is a terminal (an empty function otherwise). `shown`
 // becomes true once something was printed, so the caller can end the line.

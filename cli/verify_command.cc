@@ -4,7 +4,6 @@
 // headers per producer instance: seqs missing (as ranges), duplicated, and reordered within a
 // partition, with counts and the first offenders by partition and offset. The work is
 // consumer::TopicVerifier's; this file turns flags into its options and prints the report.
-#include <signal.h>
 
 #include <atomic>
 #include <charconv>
@@ -15,6 +14,7 @@
 
 #include "bounded_flags.h"
 #include "cli_common.h"
+#include "consume_support.h"
 #include "startup_flags.h"
 #include "tidemark/consumer/offset_spec.h"
 #include "tidemark/consumer/topic_verifier.h"
@@ -24,23 +24,6 @@
 namespace tidemark::cli {
 
 namespace {
-
-std::atomic<bool> g_verify_stop{false};
-std::atomic<consumer::TopicVerifier*> g_verifier{nullptr};
-
-extern "C" void on_verify_signal(int) {
-  g_verify_stop.store(true);
-  if (consumer::TopicVerifier* v = g_verifier.load()) v->interrupt();
-}
-
-void install_verify_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_verify_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
 
 struct VerifyFlags {
   std::string topic;
@@ -239,7 +222,7 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
   }
 
   std::string bootstrap = bootstrap_or_default(f.bootstrap, config);
-  install_verify_signal_handlers();
+  const std::atomic<bool>* stop = install_stop_signals();
   core::Result<std::unique_ptr<kafka::EmbeddedBroker>> embedded =
       start_or_check_broker(config, bootstrap, f.topic, partitions);
   if (!embedded.ok()) return report_error(embedded.status());
@@ -247,10 +230,7 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
   core::Result<std::unique_ptr<consumer::TopicVerifier>> verifier =
       consumer::TopicVerifier::create(config, bootstrap, std::move(o));
   if (!verifier.ok()) return report_error(verifier.status());
-  g_verifier.store(verifier->get());
-  struct ClearGlobal {
-    ~ClearGlobal() { g_verifier.store(nullptr); }
-  } clear_global;
+  const InterruptHook interrupt_hook(**verifier);
 
   core::Result<consumer::ConsumePlan> plan = (*verifier)->plan();
   if (!plan.ok()) return report_error(plan.status());
@@ -266,7 +246,7 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
             << bounded->origin << "]\n";
 
   consumer::TopicVerification result;
-  const core::Status st = (*verifier)->run(*plan, &g_verify_stop, result);
+  const core::Status st = (*verifier)->run(*plan, stop, result);
   if (!st.ok()) return report_error(st);
   const bool interrupted = result.stats.end == consumer::ConsumeEnd::kInterrupted;
   const consumer::SequenceReport& r = result.report;
@@ -278,10 +258,12 @@ int run_verify(const VerifyFlags& f, CLI::App& cmd) {
   }
   std::cout.flush();
 
-  if (interrupted) {
-    std::cerr << "tidemark: interrupted: the report covers the " << result.stats.records
-              << " records read so far\n";
-    return kExitInterrupted;
+  // Interrupted (verify asks for no record count: -c is the length of the stream it checks).
+  const std::string covered =
+      "the report covers the " + std::to_string(result.stats.records) + " records read so far";
+  if (const int code = exit_code_for_end(result.stats, std::nullopt, {.interrupted_note = covered});
+      code != kExitOk) {
+    return code;
   }
   if (r.instances.empty()) {
     std::cerr << "verify: FAILED: no record carries a tidemark-seq header, so there is nothing "

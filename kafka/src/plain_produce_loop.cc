@@ -28,15 +28,19 @@ struct TopicDeleter {
 // The delivery report callback's state (rd_kafka_conf_set_opaque).
 struct Counts {
   PlainLoopResult* result;
+  const LatencyObserver* on_latency;
 };
 
 void delivery_cb(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) noexcept {
-  PlainLoopResult& r = *static_cast<Counts*>(opaque)->result;
+  const Counts& counts = *static_cast<Counts*>(opaque);
+  PlainLoopResult& r = *counts.result;
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++r.acked;
-    // Reserved up front, so this never allocates (and cannot throw) for the records sent.
-    if (r.latencies_us.size() < r.latencies_us.capacity()) {
-      r.latencies_us.push_back(rd_kafka_message_latency(msg));
+    if (*counts.on_latency) {
+      try {
+        (*counts.on_latency)(rd_kafka_message_latency(msg));
+      } catch (...) {  // nothing may leave a librdkafka callback
+      }
     }
   } else {
     ++r.failed;
@@ -54,7 +58,8 @@ void delivery_cb(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) noexc
 Result<PlainLoopResult> run_plain_produce_loop(const Config& config, const std::string& bootstrap,
                                                std::string_view topic,
                                                std::span<const PlainRecord> records,
-                                               int flush_timeout_ms) {
+                                               int flush_timeout_ms,
+                                               const LatencyObserver& on_latency) {
   TIDEMARK_RETURN_IF_ERROR(validate_topic_name(topic));
   Config effective = config;
   TIDEMARK_RETURN_IF_ERROR(apply_bootstrap(effective, bootstrap));
@@ -62,8 +67,7 @@ Result<PlainLoopResult> run_plain_produce_loop(const Config& config, const std::
   if (!conf.ok()) return conf.status();
 
   PlainLoopResult result;
-  result.latencies_us.reserve(records.size());
-  Counts counts{&result};
+  Counts counts{&result, &on_latency};
   rd_kafka_conf_set_opaque(conf->get(), &counts);
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &delivery_cb);
 

@@ -273,34 +273,6 @@ std::string ProducerStats::to_json() const {
   return s;
 }
 
-void set_latency_stats(std::vector<std::int64_t>& latencies, ProducerStats& stats) {
-  if (latencies.empty()) return;
-  const std::size_t n = latencies.size();
-  double sum = 0;
-  std::int64_t max = latencies.front();
-  for (const std::int64_t l : latencies) {
-    sum += static_cast<double>(l);
-    max = std::max(max, l);
-  }
-  stats.latency_avg_ms = sum / static_cast<double>(n) / 1000.0;
-  stats.latency_max_ms = static_cast<double>(max) / 1000.0;
-  // Selection instead of a full sort (a million latencies sort in ~70 ms, which a user waits
-  // for at the end of every run); ascending quantiles, each searching only above the last.
-  auto begin = latencies.begin();
-  auto pct = [&](double q) {
-    auto idx = static_cast<std::size_t>(q * static_cast<double>(n));
-    if (idx >= n) idx = n - 1;
-    const auto nth = latencies.begin() + static_cast<std::ptrdiff_t>(idx);
-    std::nth_element(begin, nth, latencies.end());
-    begin = nth;
-    return static_cast<double>(*nth) / 1000.0;
-  };
-  stats.p50_ms = pct(0.5);
-  stats.p95_ms = pct(0.95);
-  stats.p99_ms = pct(0.99);
-  stats.p999_ms = pct(0.999);
-}
-
 void set_latency_stats(const LatencyHistogram& latencies, ProducerStats& stats) {
   if (latencies.count() == 0) return;
   stats.latency_avg_ms = latencies.sum_us() / static_cast<double>(latencies.count()) / 1000.0;

@@ -116,6 +116,15 @@ TEST(ConsumeCli, EmbeddedPartitionCountIsChecked) {
   EXPECT_NE(r.out.find("--partitions"), std::string::npos) << r.out;
 }
 
+TEST(ConsumeCli, FewerRecordsThanTheCountBeforeTheBoundedEndIsIncomplete) {
+  RunResult r = run("consume -b embedded -t empty -c 5 -e");
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("tidemark: incomplete: 0 of the 5 records asked for (-c): every partition "
+                       "reached its stop\n"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(ConsumeCli, ConflictingOffsetAliasAndStartupModeNameBoth) {
   RunResult r = run("consume -b 127.0.0.1:1 -t t -o end --startup-mode earliest-offset");
   EXPECT_EQ(r.exit_code, 2) << r.out;

@@ -86,6 +86,11 @@ TEST(PerfProduceCli, BaselineRunsThePlainLoopsSideBySideAndWritesStats) {
   for (const auto& run : j["runs"]) {
     EXPECT_EQ(run["stats"]["acked"], 1500);
     EXPECT_EQ(run["stats"]["failed"], 0);
+    // Every kind reports its delivery latencies (the plain loops' through the same histogram).
+    const nlohmann::json& latency = run["stats"]["latency_ms"];
+    EXPECT_GT(latency["max"].get<double>(), 0) << run["kind"];
+    EXPECT_GT(latency["p50"].get<double>(), 0) << run["kind"];
+    EXPECT_LE(latency["p50"].get<double>(), latency["max"].get<double>()) << run["kind"];
   }
   EXPECT_GT(j["ratio_to_plain_payloads"]["median"].get<double>(), 0);
   EXPECT_GT(j["ratio_to_plain_records"]["median"].get<double>(), 0);

@@ -48,13 +48,17 @@ TEST(PlainProduceLoop, DeliversEveryPayloadOnceWithItsKey) {
     r.value = values[i];
     records.push_back(r);
   }
+  std::vector<std::int64_t> latencies_us;
   core::Result<PlainLoopResult> result =
-      run_plain_produce_loop(Config(ClientRole::kProducer), broker->bootstrap(), "plain", records);
+      run_plain_produce_loop(Config(ClientRole::kProducer), broker->bootstrap(), "plain", records,
+                             -1, [&latencies_us](std::int64_t us) { latencies_us.push_back(us); });
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_EQ(result->sent, 500u);
   EXPECT_EQ(result->acked, 500u);
   EXPECT_EQ(result->failed, 0u);
-  EXPECT_EQ(result->latencies_us.size(), 500u);
+  // Every acknowledgement's latency went to the observer, none negative.
+  ASSERT_EQ(latencies_us.size(), 500u);
+  for (const std::int64_t us : latencies_us) EXPECT_GE(us, 0);
   EXPECT_GT(result->elapsed_s, 0);
   std::size_t bytes = 0;
   for (const std::string& v : values) bytes += v.size();
@@ -107,13 +111,16 @@ TEST(PlainProduceLoop, UnreachableBrokerFailsTheFlushWithATimeout) {
   ASSERT_TRUE(config.apply_x_option("message.timeout.ms=300").ok());
   const std::string value = "x";
   const std::vector<PlainRecord> records = {PlainRecord{std::nullopt, value, {}, 0}};
+  int latencies = 0;
   core::Result<PlainLoopResult> result =
-      run_plain_produce_loop(config, "127.0.0.1:9", "nowhere", records, 10000);
+      run_plain_produce_loop(config, "127.0.0.1:9", "nowhere", records, 10000,
+                             [&latencies](std::int64_t) { ++latencies; });
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_EQ(result->sent, 1u);
   EXPECT_EQ(result->acked, 0u);
   EXPECT_EQ(result->failed, 1u);
   EXPECT_FALSE(result->first_error.empty());
+  EXPECT_EQ(latencies, 0);  // a failed delivery has no latency
 }
 
 TEST(PlainProduceLoop, BadTopicNameIsAnInvalidArgument) {

@@ -8,8 +8,9 @@
 // rd_kafka_topic_t, then for each record rd_kafka_produce(RD_KAFKA_PARTITION_UA,
 // RD_KAFKA_MSG_F_COPY, value, key) followed by rd_kafka_poll(rk, 0); on a full queue it polls
 // for 100 ms and retries (never drops); at the end rd_kafka_flush(). The delivery report callback
-// counts acknowledgements and failures and keeps rd_kafka_message_latency() for the same
-// latency percentiles tidemark prints.
+// counts acknowledgements and failures and hands rd_kafka_message_latency() to the caller's
+// observer (`perf produce` fills the same producer::LatencyHistogram tidemark's own loop fills,
+// so both print percentiles by one rule, in fixed memory).
 //
 // rd_kafka_produce() takes no headers and no timestamp. A record that has either (the "same
 // records" variant: tidemark's content-type, event-type and seq headers and its CreateTime) goes
@@ -22,11 +23,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "tidemark/core/status.h"
 #include "tidemark/kafka/config.h"
@@ -48,14 +49,18 @@ struct PlainLoopResult {
   std::uint64_t failed = 0;  // delivery reports with an error
   std::uint64_t bytes = 0;   // value bytes of accepted records
   double elapsed_s = 0;      // from the first produce call to the end of the flush
-  // Delivery latency (rd_kafka_message_latency) of every acknowledged record, microseconds,
-  // in delivery order.
-  std::vector<std::int64_t> latencies_us;
   std::string first_error;  // the first failed delivery's error, if any
 };
 
-// Produces every record of `records` once to `topic` and waits for every delivery report.
-// `bootstrap` as for Producer::create (non-empty overrides bootstrap.servers).
+// Takes the delivery latency (rd_kafka_message_latency, microseconds) of an acknowledged record.
+// Called in delivery order on the thread running the loop (librdkafka serves delivery reports
+// inside rd_kafka_poll and rd_kafka_flush); an exception it throws is dropped (nothing may leave
+// a librdkafka callback).
+using LatencyObserver = std::function<void(std::int64_t latency_us)>;
+
+// Produces every record of `records` once to `topic` and waits for every delivery report, giving
+// each acknowledged record's latency to `on_latency` (when set). `bootstrap` as for
+// Producer::create (non-empty overrides bootstrap.servers).
 // Errors: kInvalidArgument for a bad topic name, bootstrap or configuration; kKafka when
 // librdkafka refuses a record for another reason than a full queue; kTimeout when the flush
 // does not complete within `flush_timeout_ms` (negative: no limit). Failed deliveries are in the
@@ -64,6 +69,7 @@ core::Result<PlainLoopResult> run_plain_produce_loop(const Config& config,
                                                      const std::string& bootstrap,
                                                      std::string_view topic,
                                                      std::span<const PlainRecord> records,
-                                                     int flush_timeout_ms = -1);
+                                                     int flush_timeout_ms = -1,
+                                                     const LatencyObserver& on_latency = {});
 
 }  // namespace tidemark::kafka

@@ -230,12 +230,11 @@ struct ProducerStats {
   std::string to_json() const;
 };
 
-// Sets stats' latency fields (avg, max, p50, p95, p99, p99.9 in ms) from delivery latencies in
-// microseconds, as kafka-producer-perf-test computes them (the value at index q * n of the sorted
-// latencies). Reorders `latencies_us`; leaves the fields at 0 when it is empty.
-void set_latency_stats(std::vector<std::int64_t>& latencies_us, ProducerStats& stats);
-// The same from a histogram (what EventProducer keeps: fixed memory however long it runs); the
-// percentiles are its bucket bounds (exact below 2 ms, within 0.1% above), avg and max exact.
+// Sets stats' latency fields (avg, max, p50, p95, p99, p99.9 in ms) from delivery latencies kept
+// in a histogram (fixed memory however long a run is: EventProducer and `perf produce
+// --baseline`'s plain loop both fill one), as kafka-producer-perf-test computes them: the value
+// at index floor(q * n) of the sorted latencies, as its bucket's lower bound (exact below 2 ms,
+// within 0.1% above); avg and max exact. Leaves the fields at 0 when it is empty.
 void set_latency_stats(const LatencyHistogram& latencies, ProducerStats& stats);
 
 class EventProducer {
