@@ -266,6 +266,7 @@ int run_perf_consume(Context& ctx, const PerfConsumeFlags& f, CLI::App& cmd) {
   core::Result<std::unique_ptr<consumer::EventConsumer>> ec =
       consumer::EventConsumer::create(config, bootstrap, std::move(o));
   if (!ec.ok()) return report_error(ec.status());
+  const InterruptHook interrupt_hook(**ec);  // Ctrl-C ends a poll at once, as in consume
 
   perf::CountingSink sink;
   const SystemClock::time_point start_wall = SystemClock::now();
