@@ -53,12 +53,37 @@ int main(int argc, char** argv) {
   }
   const fs::path root = argv[1];
   const serializers::SerializerRegistry registry = serializers::make_builtin_registry();
+  // Taxi trips with doubles written as strings, read as Flink's Double.parseDouble of the trimmed
+  // text: a csv.DictReader row sent through json.dumps (every value a string), then the other
+  // accepted forms (sign, suffix, hex float, escaped whitespace, underflow) and refused ones.
+  const std::vector<std::string> json_double_strings = {
+      std::string(1, '\2') +
+          "{\"VendorID\": \"2\", \"lpep_pickup_datetime\": \"2019-10-01 00:26:02\", "
+          "\"lpep_dropoff_datetime\": \"2019-10-01 00:39:58\", \"PULocationID\": \"112\", "
+          "\"DOLocationID\": \"196\", \"passenger_count\": \"1\", \"trip_distance\": \"5.88\", "
+          "\"tip_amount\": \"0\"}",
+      std::string(1, '\2') +
+          "{\"lpep_pickup_datetime\":\"2019-10-01 00:26:02\",\"lpep_dropoff_datetime\":"
+          "\"2019-10-01 00:39:58\",\"PULocationID\":1,\"DOLocationID\":2,\"passenger_count\":null,"
+          "\"trip_distance\":\"\\t+.5E-3d \",\"tip_amount\":\"-0x1.8P1\"}",
+      std::string(1, '\2') +
+          "{\"lpep_pickup_datetime\":\"2019-10-01 00:26:02\",\"lpep_dropoff_datetime\":"
+          "\"2019-10-01 00:39:58\",\"PULocationID\":1,\"DOLocationID\":2,\"passenger_count\":1,"
+          "\"trip_distance\":\"1e-400\",\"tip_amount\":\"1.7976931348623157e308\"}",
+      std::string(1, '\2') +
+          "{\"lpep_pickup_datetime\":\"2019-10-01 00:26:02\",\"lpep_dropoff_datetime\":"
+          "\"2019-10-01 00:39:58\",\"PULocationID\":1,\"DOLocationID\":2,\"passenger_count\":1,"
+          "\"trip_distance\":\"NaN\",\"tip_amount\":\"1e400\"}",
+  };
   for (const auto& format : registry.all()) {
     std::vector<std::string> seeds;
     for (const core::Event& event : seed_events()) {
       std::string bytes;
       if (!format->encode(event, bytes).ok()) continue;
       seeds.push_back(std::string(1, static_cast<char>(event.index())) + bytes);
+    }
+    if (format->content_type() == "application/json") {
+      seeds.insert(seeds.end(), json_double_strings.begin(), json_double_strings.end());
     }
     std::string id(format->name());
     for (char& c : id) {
@@ -94,6 +119,7 @@ int main(int argc, char** argv) {
                  "{\"lpep_pickup_datetime\":\"2019-10-01 00:26:02\",\"lpep_dropoff_datetime\":"
                  "\"2019-10-01 00:39:58\",\"PULocationID\":\"007\",\"DOLocationID\":\"-2\","
                  "\"passenger_count\":\"1\",\"trip_distance\":1.5,\"tip_amount\":0}");
+  json.insert(json.end(), json_double_strings.begin(), json_double_strings.end());
   write_seeds(root / "json_differential_fuzzer", json);
 
   const std::string taxi_header =

@@ -14,7 +14,8 @@
 // The reader accepts any JSON object with the required keys in any order: unknown keys are
 // skipped, time fields also accept integer epoch milliseconds (other producers write those),
 // integer fields read a fraction, an exponent or an integer written as a string as Flink's JSON
-// format does (json_integers.h), and anything else wrong is kMalformed with the field named. Like every On-Demand reader it
+// format does (json_integers.h), double fields a number written as a string (json_doubles.h),
+// and anything else wrong is kMalformed with the field named. Like every On-Demand reader it
 // validates what it reads: the values of unknown keys are skipped structurally, not checked
 // token by token (the whole input is still checked to be UTF-8 and to have balanced strings),
 // so a malformed number inside an ignored key passes here while json-nlohmann refuses it.
@@ -36,8 +37,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "json_integers.h"
 #include "factories.h"
+#include "json_doubles.h"
+#include "json_integers.h"
 #include "tidemark/core/events.h"
 #include "tidemark/core/status.h"
 #include "tidemark/core/time.h"
@@ -696,11 +698,32 @@ template <typename Int>
   return true;
 }
 
+bool read_double_general(od::value& value, EventType type, const FieldInfo& field, double& out,
+                         Status& status);
+
 bool read_double(od::value& value, EventType type, const FieldInfo& field, double& out,
                  Status& status) {
   // simdjson's own parser: an exact fast path for plain decimals here measured no faster.
-  if (value.get_double().get(out)) return fail(status, bad_field(type, field, "is not a number"));
+  if (value.get_double().get(out)) return read_double_general(value, type, field, out, status);
   return true;
+}
+
+// Anything that is not a JSON number, out of line so that the number path stays small. A failed
+// get_double leaves the value unconsumed.
+[[gnu::noinline]] bool read_double_general(od::value& value, EventType type, const FieldInfo& field,
+                                           double& out, Status& status) {
+  if (*value.raw_json_token().data() == '"') {
+    // A double written as a string: read as Flink's Double.parseDouble of the trimmed text,
+    // finite values only (json_doubles.h).
+    std::string_view text;
+    if (value.get_string().get(text)) {
+      return fail(status, bad_field(type, field, "is not a valid string"));
+    }
+    const internal::DoubleText result = internal::parse_double_text(text, out);
+    if (result == internal::DoubleText::kOk) return true;
+    return fail(status, bad_field(type, field, internal::double_text_problem(text, result)));
+  }
+  return fail(status, bad_field(type, field, "is not a number"));
 }
 
 // Offset from `s` of the first byte that is a quote, a backslash or below 0x20. Such a byte

@@ -29,8 +29,9 @@
 #include <string_view>
 #include <vector>
 
-#include "json_integers.h"
 #include "factories.h"
+#include "json_doubles.h"
+#include "json_integers.h"
 #include "tidemark/core/events.h"
 #include "tidemark/core/status.h"
 #include "tidemark/core/time.h"
@@ -194,7 +195,15 @@ Status get_int32(const json& value, EventType type, const FieldInfo& field, std:
   return {};
 }
 
+// A JSON number, or a double written as a string, read as Flink's Double.parseDouble of the
+// trimmed text, finite values only (json_doubles.h).
 Status get_double(const json& value, EventType type, const FieldInfo& field, double& out) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    const internal::DoubleText result = internal::parse_double_text(text, out);
+    if (result == internal::DoubleText::kOk) return {};
+    return bad_field(type, field, internal::double_text_problem(text, result));
+  }
   if (!value.is_number()) return bad_field(type, field, "is not a number");
   out = value.get<double>();
   return {};

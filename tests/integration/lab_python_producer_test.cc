@@ -3,10 +3,15 @@
 // and a json.dumps value serializer, sending {"test_data": i, "event_timestamp": ms} to
 // test-topic. The standalone broker is the built binary, as users start it; the records are read
 // back with a plain librdkafka consumer and decoded with tidemark's own JSON decoder.
+//
+// Also the common taxi variant of it: csv.DictReader over the green-taxi CSV, each row sent
+// through json.dumps unconverted, so every value is a string; both JSON readers decode those
+// rows as Flink's JSON format does (docs/formats.md).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -17,6 +22,7 @@
 #include "read_back.h"
 #include "subprocess.h"
 #include "tidemark/core/events.h"
+#include "tidemark/producer/csv_reader.h"
 #include "tidemark/serializers/serializer_registry.h"
 
 namespace tidemark {
@@ -60,19 +66,22 @@ producer.close()
 )PY";
 }
 
-TEST(LabPythonProducer, SendsToTidemarkBrokerUnchangedAndEveryRecordReadsBack) {
+// Why the lab's producer cannot run here, or empty when it can.
+std::string python_kafka_missing() {
   if (::access(kPython, X_OK) != 0) {
-    GTEST_SKIP() << "/usr/bin/python3 is not installed; the lab's producer needs it "
-                    "(scripts/install-deps.sh installs python3-kafka)";
+    return "/usr/bin/python3 is not installed; the lab's producer needs it "
+           "(scripts/install-deps.sh installs python3-kafka)";
   }
-  {
-    std::unique_ptr<Subprocess> probe = Subprocess::start({kPython, "-c", "import kafka"});
-    ASSERT_NE(probe, nullptr);
-    if (probe->wait(30s).value_or(-1) != 0) {
-      GTEST_SKIP() << "python3-kafka (kafka-python) is not installed for /usr/bin/python3: "
-                      "apt-get install python3-kafka, or run scripts/install-deps.sh";
-    }
+  std::unique_ptr<Subprocess> probe = Subprocess::start({kPython, "-c", "import kafka"});
+  if (probe == nullptr || probe->wait(30s).value_or(-1) != 0) {
+    return "python3-kafka (kafka-python) is not installed for /usr/bin/python3: "
+           "apt-get install python3-kafka, or run scripts/install-deps.sh";
   }
+  return {};
+}
+
+TEST(LabPythonProducer, SendsToTidemarkBrokerUnchangedAndEveryRecordReadsBack) {
+  if (const std::string missing = python_kafka_missing(); !missing.empty()) GTEST_SKIP() << missing;
 
   const int port = testing::free_tcp_port();
   ASSERT_GT(port, 0);
@@ -116,6 +125,100 @@ TEST(LabPythonProducer, SendsToTidemarkBrokerUnchangedAndEveryRecordReadsBack) {
   }
   EXPECT_EQ(seen.begin()->first, 0);
   EXPECT_EQ(seen.rbegin()->first, kRecords - 1);
+
+  broker->signal(SIGINT);
+  EXPECT_EQ(broker->wait(15s).value_or(-1), 130) << broker->err();
+}
+
+// A lab producer for the taxi data: csv.DictReader rows sent through json.dumps as they are, so
+// every value is a string ("trip_distance": "5.88"); the key is the row's number. The CSV path
+// is argv[1].
+std::string dict_reader_producer_script(int port) {
+  return R"PY(
+import csv
+import json
+import sys
+
+from kafka import KafkaProducer
+
+producer = KafkaProducer(
+    bootstrap_servers=['localhost:)PY" +
+         std::to_string(port) + R"PY('],
+    value_serializer=lambda data: json.dumps(data).encode('utf-8')
+)
+
+columns = ['VendorID', 'lpep_pickup_datetime', 'lpep_dropoff_datetime', 'PULocationID',
+           'DOLocationID', 'passenger_count', 'trip_distance', 'tip_amount']
+with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:
+    for i, row in enumerate(csv.DictReader(f)):
+        producer.send('taxi-strings', key=str(i).encode(), value={c: row[c] for c in columns})
+producer.flush()
+producer.close()
+)PY";
+}
+
+TEST(LabPythonProducer, TaxiRowsSentAsCsvDictReaderStringsDecodeAsFlinkReadsThem) {
+  if (const std::string missing = python_kafka_missing(); !missing.empty()) GTEST_SKIP() << missing;
+  const std::string csv = std::string(TIDEMARK_TEST_DATA_DIR) + "/green_tripdata_sample.csv";
+  // The trips tidemark's own CSV reader makes of the same file: what each row must decode to.
+  std::vector<core::TaxiTrip> trips;
+  {
+    auto source = producer::TaxiCsvSource::open(csv);
+    ASSERT_TRUE(source.ok()) << source.status().to_string();
+    for (;;) {
+      auto trip = (*source)->next();
+      ASSERT_TRUE(trip.ok()) << trip.status().to_string();
+      if (!trip->has_value()) break;
+      trips.push_back(**trip);
+    }
+  }
+  ASSERT_GE(trips.size(), 10u);
+
+  const int port = testing::free_tcp_port();
+  ASSERT_GT(port, 0);
+  std::unique_ptr<Subprocess> broker =
+      Subprocess::start({TIDEMARK_BINARY, "broker", "--port", std::to_string(port)});
+  ASSERT_NE(broker, nullptr);
+  ASSERT_TRUE(broker->wait_for_stdout("bootstrap:  localhost:" + std::to_string(port), 15s))
+      << broker->out() << broker->err();
+  std::unique_ptr<Subprocess> python =
+      Subprocess::start({kPython, "-c", dict_reader_producer_script(port), csv});
+  ASSERT_NE(python, nullptr);
+  ASSERT_EQ(python->wait(90s).value_or(-1), 0) << python->out() << python->err();
+
+  const std::vector<testing::ReadRecord> records =
+      testing::read_back("localhost:" + std::to_string(port), "taxi-strings", 4, trips.size());
+  ASSERT_EQ(records.size(), trips.size());
+  const serializers::SerializerRegistry registry = serializers::make_builtin_registry();
+  std::size_t decoded = 0;
+  std::size_t refused = 0;
+  for (const testing::ReadRecord& r : records) {
+    ASSERT_TRUE(r.key.has_value());
+    const std::size_t row = std::stoul(*r.key);
+    ASSERT_LT(row, trips.size());
+    EXPECT_NE(r.value.find(R"("trip_distance": ")"), std::string::npos) << r.value;
+    for (const char* format : {"json", "json-nlohmann"}) {
+      core::Result<core::Event> event =
+          registry.find(format)->decode(r.value, core::EventType::kTaxi);
+      if (trips[row].passenger_count.has_value()) {
+        ASSERT_TRUE(event.ok()) << format << ": " << r.value << ": " << event.status().message();
+        EXPECT_EQ(std::get<core::TaxiTrip>(*event), trips[row]) << format << ": " << r.value;
+        ++decoded;
+      } else {
+        // A dispatch trip's blank passenger_count arrives as "": Integer.parseInt("") fails the
+        // record in Flink too.
+        ASSERT_FALSE(event.ok()) << format << ": " << r.value;
+        EXPECT_EQ(event.status(), core::malformed("taxi.passenger_count '' is not an integer"))
+            << format << ": " << r.value;
+        ++refused;
+      }
+    }
+  }
+  const auto dispatch = static_cast<std::size_t>(std::count_if(
+      trips.begin(), trips.end(), [](const core::TaxiTrip& t) { return !t.passenger_count; }));
+  EXPECT_GT(dispatch, 0u);  // the sample has blank passenger_count cells
+  EXPECT_EQ(refused, 2 * dispatch);
+  EXPECT_EQ(decoded, 2 * (trips.size() - dispatch));
 
   broker->signal(SIGINT);
   EXPECT_EQ(broker->wait(15s).value_or(-1), 130) << broker->err();
