@@ -80,16 +80,29 @@ std::string python_kafka_missing() {
   return {};
 }
 
+// `tidemark broker` on a free port, as a lab user starts it; nullptr (with the reason reported)
+// when it did not come up.
+std::unique_ptr<Subprocess> start_standalone_broker(int& port) {
+  port = testing::free_tcp_port();
+  EXPECT_GT(port, 0);
+  if (port <= 0) return nullptr;
+  std::unique_ptr<Subprocess> broker =
+      Subprocess::start({TIDEMARK_BINARY, "broker", "--port", std::to_string(port)});
+  EXPECT_NE(broker, nullptr);
+  if (broker == nullptr) return nullptr;
+  if (!broker->wait_for_stdout("bootstrap:  localhost:" + std::to_string(port), 15s)) {
+    ADD_FAILURE() << "tidemark broker did not start: " << broker->out() << broker->err();
+    return nullptr;
+  }
+  return broker;
+}
+
 TEST(LabPythonProducer, SendsToTidemarkBrokerUnchangedAndEveryRecordReadsBack) {
   if (const std::string missing = python_kafka_missing(); !missing.empty()) GTEST_SKIP() << missing;
 
-  const int port = testing::free_tcp_port();
-  ASSERT_GT(port, 0);
-  std::unique_ptr<Subprocess> broker =
-      Subprocess::start({TIDEMARK_BINARY, "broker", "--port", std::to_string(port)});
+  int port = 0;
+  const std::unique_ptr<Subprocess> broker = start_standalone_broker(port);
   ASSERT_NE(broker, nullptr);
-  ASSERT_TRUE(broker->wait_for_stdout("bootstrap:  localhost:" + std::to_string(port), 15s))
-      << broker->out() << broker->err();
 
   std::unique_ptr<Subprocess> python =
       Subprocess::start({kPython, "-c", lab_producer_script(port)});
@@ -174,13 +187,9 @@ TEST(LabPythonProducer, TaxiRowsSentAsCsvDictReaderStringsDecodeAsFlinkReadsThem
   }
   ASSERT_GE(trips.size(), 10u);
 
-  const int port = testing::free_tcp_port();
-  ASSERT_GT(port, 0);
-  std::unique_ptr<Subprocess> broker =
-      Subprocess::start({TIDEMARK_BINARY, "broker", "--port", std::to_string(port)});
+  int port = 0;
+  const std::unique_ptr<Subprocess> broker = start_standalone_broker(port);
   ASSERT_NE(broker, nullptr);
-  ASSERT_TRUE(broker->wait_for_stdout("bootstrap:  localhost:" + std::to_string(port), 15s))
-      << broker->out() << broker->err();
   std::unique_ptr<Subprocess> python =
       Subprocess::start({kPython, "-c", dict_reader_producer_script(port), csv});
   ASSERT_NE(python, nullptr);
