@@ -31,6 +31,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "json_integers.h"  // java_trim
 #include "tidemark/core/status.h"
 
 namespace tidemark::serializers::internal {
@@ -103,11 +104,7 @@ inline bool scan_exponent(std::string_view s, std::size_t i, std::size_t& end,
 // refusing what is not finite (see the top of this file).
 inline DoubleText parse_double_text(std::string_view text, double& out) noexcept {
   using namespace double_text_detail;
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && static_cast<unsigned char>(text[begin]) <= 0x20) ++begin;
-  while (end > begin && static_cast<unsigned char>(text[end - 1]) <= 0x20) --end;
-  std::string_view s = text.substr(begin, end - begin);
+  std::string_view s = java_trim(text);
   bool negative = false;
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
     negative = s[0] == '-';

@@ -38,13 +38,23 @@ bool truncate_to_integer(double d, Int& out) {
   return true;
 }
 
+// Java's String.trim(), which Flink applies before parsing a number written as a string (here and
+// in json_doubles.h): every char <= U+0020 (space and the ASCII control characters) dropped at
+// both ends. In UTF-8 these are exactly the bytes <= 0x20, which never occur inside a multi-byte
+// character.
+inline std::string_view java_trim(std::string_view text) noexcept {
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && static_cast<unsigned char>(text[begin]) <= 0x20) ++begin;
+  while (end > begin && static_cast<unsigned char>(text[end - 1]) <= 0x20) --end;
+  return text.substr(begin, end - begin);
+}
+
 enum class IntegerText : std::uint8_t { kOk, kNotAnInteger, kOutOfRange };
 
 // Reads the (unescaped) text of a JSON string as Java's `Long.parseLong(s.trim())` (Int =
 // int64_t) or `Integer.parseInt(s.trim())` (Int = int32_t) does:
-// * trim() drops every char <= U+0020 (space and the ASCII control characters) at both ends;
-//   in UTF-8 these are exactly the bytes <= 0x20, which never occur inside a multi-byte
-//   character;
+// * trim() (java_trim) drops every char <= U+0020 at both ends;
 // * then an optional '+' or '-' and one or more digits, nothing else; leading zeros are fine;
 // * a value outside Int's range is refused (NumberFormatException in Java).
 // Digits are ASCII only. Java's Character.digit also takes the other Unicode decimal digits
@@ -52,13 +62,12 @@ enum class IntegerText : std::uint8_t { kOk, kNotAnInteger, kOutOfRange };
 template <typename Int>
 IntegerText parse_integer_text(std::string_view text, Int& out) noexcept {
   static_assert(sizeof(Int) == 4 || sizeof(Int) == 8);
+  const std::string_view s = java_trim(text);
   std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && static_cast<unsigned char>(text[begin]) <= 0x20) ++begin;
-  while (end > begin && static_cast<unsigned char>(text[end - 1]) <= 0x20) --end;
+  const std::size_t end = s.size();
   bool negative = false;
-  if (begin < end && (text[begin] == '+' || text[begin] == '-')) {
-    negative = text[begin] == '-';
+  if (begin < end && (s[begin] == '+' || s[begin] == '-')) {
+    negative = s[begin] == '-';
     ++begin;
   }
   if (begin == end) return IntegerText::kNotAnInteger;  // empty, blank, or a lone sign
@@ -68,7 +77,7 @@ IntegerText parse_integer_text(std::string_view text, Int& out) noexcept {
   std::uint64_t magnitude = 0;
   bool overflow = false;
   for (std::size_t i = begin; i < end; ++i) {
-    const unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+    const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
     if (digit > 9) return IntegerText::kNotAnInteger;  // judged over the whole text first
     if (overflow || magnitude > (limit - digit) / 10) {
       overflow = true;
