@@ -381,7 +381,7 @@ core::Status write_stats_json(ProduceSetup& setup, const ProduceFlags& f, const 
 }
 
 void tune_allocator_for_producing() {
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(TIDEMARK_WITH_MIMALLOC)
   // A failure only means the default behaviour stays: nothing to report.
   (void)mallopt(M_TOP_PAD, 64 << 20);
 #endif

@@ -148,7 +148,8 @@ core::Status write_stats_json(ProduceSetup& setup, const ProduceFlags& flags,
 // faults) over and over. Keeping 64 MiB of padding cut the CPU time of a 1M-record run by about a
 // third (docs/benchmarks.md). Consuming gains too (librdkafka allocates the parsed headers of
 // every record and frees them with it): `tidemark consume` and `perf consume` call it as well.
-// Process-wide; call before producing or consuming.
+// Process-wide; call before producing or consuming. Nothing to do when the binary is linked with
+// mimalloc (the default build, cli/CMakeLists.txt): glibc's allocator is then not in use.
 void tune_allocator_for_producing();
 
 // The live progress line on stderr when it is a terminal (an empty function otherwise). `shown`
